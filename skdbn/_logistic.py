@@ -1,0 +1,480 @@
+"""Logistic regression trained by gradient descent on the cross-entropy."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from . import _network, _training
+from ._activations import log_sigmoid, log_softmax, sigmoid, softmax
+from ._optimizers import SGD, Adam
+
+
+class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
+    """Logistic regression fitted by gradient descent on the cross-entropy.
+
+    Two classes use one sigmoid output, more classes a softmax over one output per
+    class. The weights minimise the sample-weighted mean negative log-likelihood
+    plus a penalty, by (full-batch, by default) gradient descent with momentum or
+    Adam. This is the zero-hidden-layer case of the network that
+    :class:`~skdbn.DBNClassifier` fine-tunes, and it shares its training loop.
+
+    Read more in the :ref:`User Guide <logistic>`.
+
+    Parameters
+    ----------
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Penalty on the coefficients (never on the intercept). The objective is::
+
+            mean_i(s_i * loss_i) / mean_i(s_i)
+                + alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||_2^2)
+
+        with ``l1_ratio`` taken as 0 for 'l2' and 1 for 'l1'. The L1 part is
+        minimised by its subgradient, so coefficients shrink towards zero but are
+        not set exactly to zero. ``LogisticRegression(C=C)`` with an L2 penalty
+        solves the same problem as ``alpha = 1 / (C * sum(sample_weight))`` (``1 /
+        (C * n_samples)`` without sample weights).
+    alpha : float, default=1e-4
+        Strength of the penalty.
+    l1_ratio : float, default=0.15
+        The L1 share of the 'elasticnet' penalty, in [0, 1]; ignored otherwise.
+    fit_intercept : bool, default=True
+        Whether to learn an intercept; otherwise it is fixed at zero.
+    class_weight : dict or 'balanced', default=None
+        Weights multiplying the sample weights of each class; 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))``.
+    solver : {'sgd', 'adam'}, default='sgd'
+        'sgd' is gradient descent with (Nesterov) momentum; 'adam' is Adam.
+    learning_rate_init : float, default=0.1
+        The initial step size.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule of the 'sgd' solver, as in
+        :class:`~sklearn.neural_network.MLPClassifier`.
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+    momentum : float, default=0.9
+        Momentum of the 'sgd' solver, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        Whether the 'sgd' solver uses Nesterov's momentum.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's moment decay rates and its numerical-stability constant.
+    batch_size : int, 'auto' or None, default=None
+        Samples per gradient step. ``None`` is full-batch gradient descent (the
+        default, as in the textbook algorithm); 'auto' is ``min(200, n_samples)``.
+        Larger values are clipped to the number of samples.
+    max_iter : int, default=1000
+        Maximum number of epochs (passes over the training data).
+    tol : float, default=1e-4
+        Training stops when the training loss (or, with ``early_stopping``, the
+        validation score) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement tolerated by the ``tol`` rule.
+    gtol : float, default=1e-6
+        Training stops when the largest absolute entry of the epoch's mean
+        gradient falls below ``gtol`` (for full-batch training, exactly the
+        gradient's max-norm). 0 disables this rule.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified), stop
+        when the held-out loss has not decreased by ``tol`` for
+        ``n_iter_no_change`` epochs, and keep the coefficients with the lowest
+        held-out loss.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping, in (0, 1).
+    shuffle : bool, default=True
+        Reshuffle the samples every epoch (mini-batch training only).
+    random_state : int, RandomState instance or None, default=None
+        Controls shuffling and the validation split; the coefficients start at
+        zero, so full-batch training is deterministic.
+    verbose : int, default=0
+        Print one line per epoch.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting with the same classes.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients, in the dtype of the training data (float32 or float64).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen.
+    loss_curve_ : list of float
+        Training objective (data term and penalty) at each epoch.
+    best_loss_ : float
+        Lowest training objective reached.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the negative held-out cross-entropy after each
+        epoch (higher is better); else None.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model, solved by L-BFGS.
+    DBNClassifier : The same output layer on top of pre-trained hidden layers.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdbn import LogisticRegressionGD
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(StandardScaler(), LogisticRegressionGD()).fit(X, y)
+    >>> round(clf.score(X, y), 2)
+    0.99
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "gtol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        alpha=1e-4,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        class_weight=None,
+        solver="sgd",
+        learning_rate_init=0.1,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        batch_size=None,
+        max_iter=1000,
+        tol=1e-4,
+        n_iter_no_change=10,
+        gtol=1e-6,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.gtol = gtol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by gradient descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; float32 data trains in float32.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; the loss is their weighted mean.
+
+        Returns
+        -------
+        self : LogisticRegressionGD
+            The fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=True
+        )
+        classes = self._check_targets(y)
+        reuse = (
+            self.warm_start
+            and hasattr(self, "coef_")
+            and (np.array_equal(classes, self.classes_) and self.coef_.dtype == X.dtype)
+        )
+        if not reuse:
+            self._initialize(classes, X.shape[1], X.dtype)
+        return self._train(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of mini-batch gradient descent on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever be seen; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LogisticRegressionGD
+            The updated estimator.
+        """
+        first = not hasattr(self, "coef_")
+        X, y = validate_data(
+            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=first
+        )
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            classes = self._check_targets(unique_labels(classes), check_two=True)
+            self._initialize(classes, X.shape[1], X.dtype)
+        elif classes is not None and not np.array_equal(
+            unique_labels(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={unique_labels(classes)} is not the same as on the first "
+                f"call to partial_fit ({self.classes_})."
+            )
+        check_classification_targets(y)
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if unseen.size:
+            raise ValueError(f"y has labels {unseen} not in classes {self.classes_}.")
+        X = X.astype(self.coef_.dtype, copy=False)
+        return self._train(X, y, sample_weight, incremental=True)
+
+    def _check_targets(self, y, check_two=True):
+        check_classification_targets(y)
+        classes = unique_labels(y)
+        if check_two and classes.size < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {classes[0]!r}."
+            )
+        return classes
+
+    def _initialize(self, classes, n_features, dtype):
+        self.classes_ = classes
+        n_outputs = 1 if classes.size == 2 else classes.size
+        self.coef_ = np.zeros((n_outputs, n_features), dtype=dtype)
+        self.intercept_ = np.zeros(n_outputs, dtype=dtype)
+        self._label_binarizer = LabelBinarizer().fit(classes)
+        _training.init_history(self, early_stopping=self.early_stopping)
+        self._optimizer = None
+
+    def _objective(self, batch_rows):
+        l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
+        return _network.NetworkObjective(
+            [self.coef_.T],  # a view: the optimiser updates coef_ in place
+            [self.intercept_],
+            output_activation="sigmoid" if self.classes_.size == 2 else "softmax",
+            alpha=0.0 if self.penalty is None else self.alpha,
+            l1_ratio=l1_ratio or 0.0,
+            fit_intercept=self.fit_intercept,
+            batch_rows=batch_rows,
+        )
+
+    def _make_optimizer(self, params):
+        if self.solver == "adam":
+            return Adam(
+                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            )
+        return SGD(
+            params,
+            self.learning_rate_init,
+            self.learning_rate,
+            self.momentum,
+            self.nesterovs_momentum,
+            self.power_t,
+        )
+
+    def _train(self, X, y, sample_weight, incremental):
+        sample_weight = self._sample_weight(X, y, sample_weight)
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        rng = check_random_state(self.random_state)
+        validation = None
+        if self.early_stopping:
+            (X, Y, sample_weight), (X_val, Y_val, sw_val) = _training.split_validation(
+                X,
+                Y,
+                sample_weight,
+                fraction=self.validation_fraction,
+                rng=rng,
+                stratify=True,
+            )
+        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
+        objective = self._objective(batch_size)
+        if self.early_stopping:
+            # The seed's rule: stop when the held-out loss stops decreasing.
+            validation = (X_val, Y_val, sw_val, lambda *v: -objective.data_loss(*v))
+        if self._optimizer is None or not incremental:
+            self._optimizer = self._make_optimizer(objective.params)
+        _training.train(
+            self,
+            objective,
+            self._optimizer,
+            X,
+            Y,
+            sample_weight,
+            max_iter=self.max_iter,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+            rng=rng,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            gtol=self.gtol,
+            validation=validation,
+            verbose=self.verbose,
+            incremental=incremental,
+        )
+        return self
+
+    def _sample_weight(self, X, y, sample_weight):
+        if sample_weight is None and self.class_weight is None:
+            return None
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if self.class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
+            sample_weight = sample_weight.astype(X.dtype, copy=False)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights sum to zero (after class_weight): at least one "
+                "sample must have a positive weight."
+            )
+        return sample_weight
+
+    def decision_function(self, X):
+        """Linear scores ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]`` (1-D).
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
+        )
+        scores = _network._dot(X, self.coef_.T.astype(X.dtype, copy=False))
+        scores += self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Most probable class for each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+    def predict_proba(self, X):
+        """Class probabilities (sigmoid for two classes, softmax otherwise).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one; columns follow ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = sigmoid(scores)
+            return np.column_stack([1 - p, p])
+        return softmax(scores)
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed stably from the scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return np.column_stack([log_sigmoid(-scores), log_sigmoid(scores)])
+        return log_softmax(scores)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

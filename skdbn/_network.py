@@ -1,0 +1,269 @@
+"""Forward pass, loss and backprop for a stack of dense layers.
+
+A network is a list of weight matrices ``coefs`` (``coefs[i]`` has shape
+``(n_units_in, n_units_out)``) and bias vectors ``intercepts``. Hidden layers use one
+activation (sigmoid, tanh or relu); the output layer and its loss form a canonical
+pair, so the output error is always ``prediction - target``:
+
+=============  ======================  ==========================================
+output         loss                    per-sample value
+=============  ======================  ==========================================
+``softmax``    multinomial log-loss    ``-sum_k y_k log p_k``
+``sigmoid``    binary log-loss         ``sum_k softplus(z_k) - y_k z_k``
+``identity``   squared error           ``0.5 * sum_k (z_k - y_k) ** 2``
+=============  ======================  ==========================================
+
+The objective is the sample-weighted mean of that value plus an elastic-net penalty
+on the weights (never on the intercepts)::
+
+    alpha * (l1_ratio * sum |W| + 0.5 * (1 - l1_ratio) * sum W ** 2)
+
+Logistic regression is the network with no hidden layer.
+"""
+
+import numpy as np
+
+from ._activations import ACTIVATIONS, DERIVATIVES
+
+OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "identity")
+
+
+def _dot(A, W, out=None):
+    """``A @ W`` for dense or sparse ``A``, written into ``out`` when given."""
+    if out is None:
+        return A @ W
+    if hasattr(A, "toarray"):  # sparse: the product is dense, copy it in
+        out[...] = A @ W
+        return out
+    return np.matmul(A, W, out=out)
+
+
+def forward(X, coefs, intercepts, hidden_activation, output_activation, out=None):
+    """Run ``X`` through the network and return every layer's output.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+    hidden_activation : {'sigmoid', 'tanh', 'relu', 'identity'}
+    output_activation : {'softmax', 'sigmoid', 'identity'} or None
+        ``None`` leaves the output layer's pre-activations (logits) in place.
+    out : list of ndarray, optional
+        Buffers of shape ``(>= n_samples, n_units)`` for each layer, reused.
+
+    Returns
+    -------
+    activations : list of ndarray
+        ``[X, h_1, ..., h_L, output]``.
+    """
+    n_samples = X.shape[0]
+    activations = [X]
+    last = len(coefs) - 1
+    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+        buf = None if out is None else out[i][:n_samples]
+        A = _dot(activations[-1], W, out=buf)
+        A += b
+        name = hidden_activation if i < last else output_activation
+        if name is not None:
+            ACTIVATIONS[name](A, out=A)
+        activations.append(A)
+    return activations
+
+
+def _output_loss_and_delta(Z, Y, weights, output_activation):
+    """Weighted loss from the logits ``Z``; turns ``Z`` into the output delta.
+
+    ``weights`` sum to one. On return ``Z`` holds ``weights * (prediction - Y)``,
+    the gradient of the loss with respect to the logits.
+    """
+    if output_activation == "softmax":
+        Z -= Z.max(axis=1, keepdims=True)
+        per_sample = -np.einsum("ij,ij->i", Y, Z)
+        np.exp(Z, out=Z)
+        norm = Z.sum(axis=1)
+        per_sample += np.log(norm)
+        Z /= norm[:, None]
+    elif output_activation == "sigmoid":
+        per_sample = np.logaddexp(0, Z).sum(axis=1) - np.einsum("ij,ij->i", Y, Z)
+        ACTIVATIONS["sigmoid"](Z, out=Z)
+    else:
+        per_sample = None
+    Z -= Y
+    if per_sample is None:
+        per_sample = 0.5 * np.einsum("ij,ij->i", Z, Z)
+    Z *= weights[:, None]
+    return float(per_sample @ weights)
+
+
+def _normalised_weights(sample_weight, n, dtype):
+    if sample_weight is None:
+        return np.full(n, 1 / n, dtype=dtype)
+    return (sample_weight / sample_weight.sum(dtype=np.float64)).astype(dtype)
+
+
+def data_loss(
+    X, Y, sample_weight, coefs, intercepts, hidden_activation, output_activation
+):
+    """Weighted mean loss of the network on ``(X, Y)``, without the penalty."""
+    logits = forward(X, coefs, intercepts, hidden_activation, None)[-1]
+    weights = _normalised_weights(sample_weight, X.shape[0], coefs[0].dtype)
+    return _output_loss_and_delta(logits, Y, weights, output_activation)
+
+
+def penalty(coefs, alpha, l1_ratio):
+    """Elastic-net penalty on the weights (see the module docstring)."""
+    if alpha == 0:
+        return 0.0
+    l1 = sum(float(np.abs(W).sum()) for W in coefs) if l1_ratio > 0 else 0.0
+    l2 = sum(float(np.vdot(W, W)) for W in coefs) if l1_ratio < 1 else 0.0
+    return alpha * (l1_ratio * l1 + 0.5 * (1 - l1_ratio) * l2)
+
+
+class Workspace:
+    """Per-layer arrays reused by every mini-batch, allocated once per fit.
+
+    ``activations[i]``, ``deltas[i]`` and ``scratch[i]`` have ``n_rows`` rows and as
+    many columns as layer ``i + 1`` has units; a smaller batch uses the top rows.
+    """
+
+    def __init__(self, layer_units, n_rows, dtype):
+        def make():
+            return [np.empty((n_rows, n), dtype=dtype) for n in layer_units[1:]]
+
+        self.n_rows = n_rows
+        self.activations, self.deltas, self.scratch = make(), make(), make()
+
+
+def loss_and_gradients(
+    X,
+    Y,
+    sample_weight,
+    coefs,
+    intercepts,
+    coef_grads,
+    intercept_grads,
+    *,
+    hidden_activation="sigmoid",
+    output_activation="softmax",
+    alpha=0.0,
+    l1_ratio=0.0,
+    workspace=None,
+):
+    """Objective value and its gradient, by backpropagation.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Targets: one-hot rows for softmax, 0/1 indicators for sigmoid, values for
+        identity.
+    sample_weight : ndarray of shape (n_samples,) or None
+    coefs, intercepts : list of ndarray
+    coef_grads, intercept_grads : list of ndarray
+        Arrays shaped like ``coefs`` and ``intercepts``, overwritten with the gradient.
+    hidden_activation, output_activation : str
+    alpha, l1_ratio : float
+        Strength and L1 share of the elastic-net penalty. The L1 part uses the
+        subgradient ``sign(W)``.
+    workspace : Workspace, optional
+        Work arrays with at least ``n_samples`` rows; made on the fly when omitted.
+
+    Returns
+    -------
+    loss : float
+    """
+    n = X.shape[0]
+    dtype = coefs[0].dtype
+    if workspace is None or workspace.n_rows < n:
+        layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        workspace = Workspace(layer_units, n, dtype)
+    weights = _normalised_weights(sample_weight, n, dtype)
+    activations = forward(
+        X, coefs, intercepts, hidden_activation, None, out=workspace.activations
+    )
+    delta = activations[-1]
+    loss = _output_loss_and_delta(delta, Y, weights, output_activation)
+    loss += penalty(coefs, alpha, l1_ratio)
+
+    derivative = DERIVATIVES[hidden_activation]
+    for i in range(len(coefs) - 1, -1, -1):
+        _dot(activations[i].T, delta, out=coef_grads[i])
+        np.sum(delta, axis=0, out=intercept_grads[i])
+        _add_penalty_gradient(coef_grads[i], coefs[i], alpha, l1_ratio)
+        if i > 0:
+            delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
+            derivative(activations[i], delta, workspace.scratch[i - 1][:n])
+    return loss
+
+
+def _add_penalty_gradient(grad, W, alpha, l1_ratio):
+    if alpha == 0:
+        return
+    if l1_ratio < 1:
+        grad += (alpha * (1 - l1_ratio)) * W
+    if l1_ratio > 0:
+        grad += (alpha * l1_ratio) * np.sign(W)
+
+
+def init_gradients(coefs, intercepts):
+    """Zero arrays shaped like the parameters, to hold gradients."""
+    return [np.zeros_like(W) for W in coefs], [np.zeros_like(b) for b in intercepts]
+
+
+class NetworkObjective:
+    """A network's parameters bound to its loss, as :func:`skdbn._training.train` wants.
+
+    Calling it on a mini-batch returns the objective value and fills ``grads``.
+    With ``fit_intercept=False`` the intercepts stay fixed (they are left out of
+    ``params``, so no optimiser moves them).
+    """
+
+    def __init__(
+        self,
+        coefs,
+        intercepts,
+        *,
+        hidden_activation="sigmoid",
+        output_activation="softmax",
+        alpha=0.0,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        batch_rows=1,
+    ):
+        self.coefs, self.intercepts = coefs, intercepts
+        self.coef_grads, self.intercept_grads = init_gradients(coefs, intercepts)
+        self.params = list(coefs) + (list(intercepts) if fit_intercept else [])
+        self.grads = self.coef_grads + (self.intercept_grads if fit_intercept else [])
+        self.options = dict(
+            hidden_activation=hidden_activation,
+            output_activation=output_activation,
+            alpha=alpha,
+            l1_ratio=l1_ratio,
+        )
+        layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        self.workspace = Workspace(layer_units, batch_rows, coefs[0].dtype)
+
+    def __call__(self, X, Y, sample_weight=None):
+        return loss_and_gradients(
+            X,
+            Y,
+            sample_weight,
+            self.coefs,
+            self.intercepts,
+            self.coef_grads,
+            self.intercept_grads,
+            workspace=self.workspace,
+            **self.options,
+        )
+
+    def data_loss(self, X, Y, sample_weight=None):
+        """The data term of the objective (no penalty), e.g. on held-out data."""
+        return data_loss(
+            X,
+            Y,
+            sample_weight,
+            self.coefs,
+            self.intercepts,
+            self.options["hidden_activation"],
+            self.options["output_activation"],
+        )

@@ -1,0 +1,149 @@
+"""Gradient-descent optimisers as plain classes, updating parameters in place.
+
+``update_params(params, grads)`` moves every array in ``params`` one step against
+the matching array in ``grads``. The gradients are scratch space: the optimisers
+overwrite them while they work, so one step allocates nothing. Callers recompute the
+gradients before the next step anyway.
+
+The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`:
+
+- ``'constant'``: ``learning_rate_init`` throughout;
+- ``'invscaling'``: ``learning_rate_init / (t + 1) ** power_t`` after ``t`` samples;
+- ``'adaptive'``: constant while training improves; each time the stopping rule fires
+  the rate is divided by 5 instead of stopping, until it falls below 1e-6.
+"""
+
+import numpy as np
+
+
+class BaseOptimizer:
+    """Shared learning-rate bookkeeping; subclasses implement ``update_params``."""
+
+    def __init__(self, learning_rate_init=0.1, lr_schedule="constant", power_t=0.5):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = lr_schedule
+        self.power_t = power_t
+
+    def iteration_ends(self, time_step):
+        """Update the learning rate after an epoch; ``time_step`` counts samples."""
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = (
+                self.learning_rate_init / (time_step + 1) ** self.power_t
+            )
+
+    def trigger_stopping(self, msg, verbose):
+        """Decide whether training stops now that it no longer improves.
+
+        With the ``'adaptive'`` schedule the learning rate is divided by 5 and
+        training continues, until the rate falls below 1e-6.
+        """
+        if self.lr_schedule == "adaptive" and self.learning_rate > 1e-6:
+            self.learning_rate /= 5.0
+            if verbose:
+                print(f"{msg} Setting learning rate to {self.learning_rate:f}")
+            return False
+        if verbose:
+            suffix = (
+                " Learning rate too small." if self.lr_schedule == "adaptive" else ""
+            )
+            print(f"{msg}{suffix} Stopping.")
+        return True
+
+
+class SGD(BaseOptimizer):
+    """Stochastic gradient descent with classical or Nesterov momentum.
+
+    The velocity is ``v <- momentum * v - learning_rate * grad`` and the step is
+    ``v`` (classical) or ``momentum * v - learning_rate * grad`` (Nesterov), as in
+    scikit-learn's MLP. ``momentum`` may be changed between steps (the RBM's
+    momentum schedule does so).
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The arrays to optimise; velocities of the same shapes and dtypes are made.
+    learning_rate_init : float, default=0.1
+    lr_schedule : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    momentum : float, default=0.9
+    nesterov : bool, default=True
+    power_t : float, default=0.5
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        lr_schedule="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        super().__init__(learning_rate_init, lr_schedule, power_t)
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        """Take one step in place; ``grads`` are overwritten."""
+        lr, mu = self.learning_rate, self.momentum
+        for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
+            grad *= -lr  # grad now holds the plain gradient step
+            if mu == 0:
+                param += grad
+                continue
+            velocity *= mu
+            velocity += grad
+            if self.nesterov:
+                param += grad
+                np.multiply(velocity, mu, out=grad)
+                param += grad
+            else:
+                param += velocity
+
+
+class Adam(BaseOptimizer):
+    """Adam (Kingma and Ba, 2014) with bias-corrected moment estimates.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The arrays to optimise; moment estimates of the same shapes are made.
+    learning_rate_init : float, default=0.001
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    """
+
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        super().__init__(learning_rate_init)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.ms = [np.zeros_like(p) for p in params]
+        self.vs = [np.zeros_like(p) for p in params]
+
+    def update_params(self, params, grads):
+        """Take one step in place; ``grads`` are overwritten."""
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        self.learning_rate = (
+            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        )
+        for param, g, m, v in zip(params, grads, self.ms, self.vs, strict=True):
+            m *= b1
+            g *= 1 - b1
+            m += g
+            v *= b2
+            np.square(g, out=g)  # (1 - b1)**2 * grad**2
+            g *= (1 - b2) / (1 - b1) ** 2
+            v += g
+            np.sqrt(v, out=g)
+            g += self.epsilon
+            np.divide(m, g, out=g)
+            g *= -self.learning_rate
+            param += g

@@ -1,0 +1,277 @@
+"""The mini-batch epoch loop shared by every gradient-trained estimator.
+
+An *objective* is any object with
+
+- ``params``: the list of arrays being trained (updated in place),
+- ``grads``: arrays shaped like ``params``,
+- ``__call__(X_batch, y_batch, sample_weight_batch) -> float``: the batch loss,
+  filling ``grads`` with its gradient (``y`` and the weights may be ``None``).
+
+:func:`train` runs epochs of shuffled mini-batches through an objective and an
+optimiser from :mod:`skdbn._optimizers` and records the history on the estimator it
+is given, with scikit-learn's attribute names (``loss_curve_``, ``n_iter_``,
+``best_loss_``, ``validation_scores_``, ``best_validation_score_``, ``t_``). It owns
+the stopping rules, early stopping, divergence detection and interruption, so every
+estimator behaves the same way.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
+
+
+def resolve_batch_size(batch_size, n_samples):
+    """``None`` means full batch, ``'auto'`` means ``min(200, n)``; clip to ``n``."""
+    if batch_size is None:
+        return n_samples
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return int(np.clip(batch_size, 1, n_samples))
+
+
+def init_history(est, *, early_stopping=False):
+    """Reset the training history attributes of ``est`` before a fresh fit."""
+    est.loss_curve_ = []
+    est.n_iter_ = 0
+    est.t_ = 0
+    est.best_loss_ = np.inf
+    est._no_improvement_count = 0
+    est.validation_scores_ = [] if early_stopping else None
+    est.best_validation_score_ = -np.inf if early_stopping else None
+
+
+def split_validation(X, y, sample_weight, *, fraction, rng, stratify):
+    """Hold out ``fraction`` of the samples; returns (train, validation) triples."""
+    arrays = [X, y] if sample_weight is None else [X, y, sample_weight]
+    parts = train_test_split(
+        *arrays,
+        test_size=fraction,
+        random_state=rng,
+        stratify=y if stratify else None,
+    )
+    if parts[1].shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small: "
+            f"validation_fraction={fraction} leaves {parts[1].shape[0]} sample(s). "
+            "Increase validation_fraction or use more data."
+        )
+    train, val = parts[0::2], parts[1::2]
+    if sample_weight is None:
+        train, val = [*train, None], [*val, None]
+    return tuple(train), tuple(val)
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss or non-finite weights."""
+
+
+def _is_finite(loss, params):
+    return np.isfinite(loss) and all(np.isfinite(p).all() for p in params)
+
+
+class _EpochRunner:
+    """One pass over the data in shuffled mini-batches; buffers made once."""
+
+    def __init__(self, X, y, sample_weight, batch_size, shuffle, rng, track_grad):
+        self.X, self.y, self.sw = X, y, sample_weight
+        self.n = X.shape[0]
+        self.batch_size = batch_size
+        self.shuffle = shuffle and batch_size < self.n  # full batch: order is moot
+        self.rng = rng
+        self.track_grad = track_grad
+        self.order = np.arange(self.n)
+        self.total_weight = self.n if sample_weight is None else sample_weight.sum()
+        self._X_buf = None
+        if self.shuffle and isinstance(X, np.ndarray):
+            self._X_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+
+    def _batch(self, batch):
+        idx = self.order[batch] if self.shuffle else batch
+        if self._X_buf is not None:
+            Xb = np.take(self.X, idx, axis=0, out=self._X_buf[: len(idx)])
+        else:
+            Xb = self.X[idx]
+        yb = None if self.y is None else self.y[idx]
+        swb = None if self.sw is None else self.sw[idx]
+        return Xb, yb, swb
+
+    def run(self, objective, optimizer):
+        """Return the epoch's mean loss and the max-norm of its mean gradient."""
+        if self.shuffle:
+            self.rng.shuffle(self.order)
+        grad_sum = (
+            [np.zeros_like(g) for g in objective.grads] if self.track_grad else []
+        )
+        total = 0.0
+        for batch in gen_batches(self.n, self.batch_size):
+            Xb, yb, swb = self._batch(batch)
+            weight = Xb.shape[0] if swb is None else swb.sum()
+            total += objective(Xb, yb, swb) * weight
+            for acc, g in zip(grad_sum, objective.grads, strict=False):
+                acc += g * (weight / self.total_weight)
+            optimizer.update_params(objective.params, objective.grads)
+        grad_norm = max((float(np.abs(g).max()) for g in grad_sum), default=np.inf)
+        return total / self.total_weight, grad_norm
+
+
+def train(
+    est,
+    objective,
+    optimizer,
+    X,
+    y=None,
+    sample_weight=None,
+    *,
+    max_iter,
+    batch_size,
+    shuffle,
+    rng,
+    tol=None,
+    n_iter_no_change=10,
+    gtol=None,
+    validation=None,
+    verbose=0,
+    incremental=False,
+    lr_name="learning_rate_init",
+    epoch_metrics=None,
+):
+    """Train ``objective`` for up to ``max_iter`` epochs, recording history on ``est``.
+
+    Parameters
+    ----------
+    est : estimator
+        Receives ``loss_curve_``, ``n_iter_``, ``t_``, ``best_loss_`` and, with
+        ``validation``, ``validation_scores_`` and ``best_validation_score_``
+        (call :func:`init_history` first on a fresh fit).
+    objective, optimizer : see the module docstring.
+    X, y, sample_weight : training data (``y`` and weights may be ``None``).
+    max_iter : int
+        Maximum number of epochs (``incremental=True`` runs exactly one).
+    batch_size : int
+        Mini-batch size, already resolved by :func:`resolve_batch_size`.
+    shuffle : bool
+        Reshuffle the samples before every epoch.
+    rng : numpy.random.RandomState
+    tol, n_iter_no_change : float or None, int
+        Stop (or, with the adaptive schedule, lower the learning rate) when the
+        training loss, or the validation score with ``validation``, has not improved
+        by ``tol`` for ``n_iter_no_change`` consecutive epochs. ``None`` disables it.
+    gtol : float or None
+        Stop when the largest absolute entry of the epoch's mean gradient is below
+        ``gtol`` (exactly the gradient norm for full-batch training).
+    validation : tuple (X_val, y_val, sw_val, score) or None
+        Enables early stopping: ``score(X_val, y_val, sw_val)`` (higher is better) is
+        recorded after each epoch and the best parameters are restored at the end.
+    verbose : int
+        Print one line per epoch in scikit-learn's style.
+    incremental : bool
+        One epoch (``partial_fit``); no convergence warning.
+    lr_name : str
+        The parameter named in the divergence message.
+    epoch_metrics : callable, optional
+        ``epoch_metrics(epoch)`` is called after each epoch and returns a dict of
+        extra figures for the verbose line; it can also record them.
+    """
+    runner = _EpochRunner(
+        X, y, sample_weight, batch_size, shuffle, rng, track_grad=bool(gtol)
+    )
+    last_good = [p.copy() for p in objective.params]
+    best = None
+    max_epochs = 1 if incremental else max_iter
+    start = time.perf_counter()
+    try:
+        for _ in range(max_epochs):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss, grad_norm = runner.run(objective, optimizer)
+            if not _is_finite(loss, objective.params):
+                _restore(objective.params, last_good)
+                raise DivergenceError(
+                    f"Training diverged in epoch {est.n_iter_ + 1}: the loss or the "
+                    f"weights became infinite or NaN. The learning rate "
+                    f"{lr_name}={optimizer.learning_rate_init} is probably too large; "
+                    "try a smaller value or scale the input features. The weights of "
+                    "the last finite epoch were kept."
+                )
+            _restore(last_good, objective.params)
+            est.n_iter_ += 1
+            est.t_ += runner.n
+            est.loss_curve_.append(loss)
+            extra = epoch_metrics(est.n_iter_) if epoch_metrics else {}
+            if validation is not None:
+                best = _record_validation(est, objective, validation, tol, best)
+            else:
+                _record_loss(est, loss, tol)
+            if verbose:
+                _print_epoch(est, loss, extra, validation, start)
+            optimizer.iteration_ends(est.t_)
+            if gtol and grad_norm < gtol:
+                if verbose:
+                    print(f"Gradient max-norm {grad_norm:.3g} < gtol={gtol}. Stopping.")
+                break
+            if tol is not None and est._no_improvement_count > n_iter_no_change:
+                what = "Validation score" if validation else "Training loss"
+                msg = (
+                    f"{what} did not improve more than tol={tol:f} for "
+                    f"{n_iter_no_change} consecutive epochs."
+                )
+                if optimizer.trigger_stopping(msg, verbose):
+                    break
+                est._no_improvement_count = 0
+        else:
+            if not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached "
+                    "and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+    except KeyboardInterrupt:
+        _restore(objective.params, last_good)
+        warnings.warn(
+            f"Training interrupted by the user after {est.n_iter_} complete epoch(s); "
+            "the estimator keeps the weights of the last complete epoch.",
+            UserWarning,
+            stacklevel=3,
+        )
+    if best is not None:
+        _restore(objective.params, best)
+
+
+def _restore(dst, src):
+    for d, s in zip(dst, src, strict=True):
+        np.copyto(d, s)
+
+
+def _record_loss(est, loss, tol):
+    if tol is not None and loss > est.best_loss_ - tol:
+        est._no_improvement_count += 1
+    else:
+        est._no_improvement_count = 0
+    est.best_loss_ = min(est.best_loss_, loss)
+
+
+def _record_validation(est, objective, validation, tol, best):
+    X_val, y_val, sw_val, score = validation
+    value = float(score(X_val, y_val, sw_val))
+    est.validation_scores_.append(value)
+    if tol is not None and value < est.best_validation_score_ + tol:
+        est._no_improvement_count += 1
+    else:
+        est._no_improvement_count = 0
+    if value > est.best_validation_score_:
+        est.best_validation_score_ = value
+        best = [p.copy() for p in objective.params]
+    return best
+
+
+def _print_epoch(est, loss, extra, validation, start):
+    parts = [f"Iteration {est.n_iter_}, loss = {loss:.8f}"]
+    parts += [f"{name} = {value:.6g}" for name, value in extra.items()]
+    if validation is not None:
+        parts.append(f"validation score = {est.validation_scores_[-1]:.6f}")
+    parts.append(f"time = {time.perf_counter() - start:.2f}s")
+    print(", ".join(parts))

@@ -1,0 +1,74 @@
+"""scikit-learn's own estimator checks, run on every public skdbn estimator."""
+
+import inspect
+
+import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+    check_set_output_transform,
+    check_transformer_get_feature_names_out,
+    parametrize_with_checks,
+)
+
+import skdbn
+
+
+def all_estimators():
+    """Every public estimator class exported by ``skdbn``, sorted by name."""
+    return sorted(
+        (
+            obj
+            for name in skdbn.__all__
+            if inspect.isclass(obj := getattr(skdbn, name))
+            and issubclass(obj, BaseEstimator)
+        ),
+        key=lambda cls: cls.__name__,
+    )
+
+
+# Small, quick settings for the checks; every estimator must still pass them all.
+FAST_PARAMS = {}
+
+
+def _instances(transformers_only=False):
+    for cls in all_estimators():
+        if transformers_only and not issubclass(cls, TransformerMixin):
+            continue
+        yield cls(**FAST_PARAMS.get(cls.__name__, {}))
+
+
+def test_all_estimators_found():
+    names = {cls.__name__ for cls in all_estimators()}
+    assert "LogisticRegressionGD" in names
+
+
+@parametrize_with_checks(list(_instances()))
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", list(_instances()), ids=repr)
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize("estimator", list(_instances()), ids=repr)
+def test_dataframe_column_names_consistency(estimator):
+    pytest.importorskip("pandas")
+    check_dataframe_column_names_consistency(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", list(_instances(transformers_only=True)), ids=repr
+)
+def test_transformer_get_feature_names_out(estimator):
+    check_transformer_get_feature_names_out(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator", list(_instances(transformers_only=True)), ids=repr
+)
+def test_set_output_transform(estimator):
+    check_set_output_transform(type(estimator).__name__, estimator)
