@@ -98,7 +98,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     verbose : int, default=0
         Print one line per epoch.
     warm_start : bool, default=False
-        Start from the previous solution when refitting with the same classes.
+        Start from the previous solution (and keep extending ``loss_curve_``) when
+        refitting with the same classes and dtype; ``n_iter_`` then counts the
+        epochs of the last call.
 
     Attributes
     ----------
@@ -109,7 +111,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     intercept_ : ndarray of shape (1,) or (n_classes,)
         Intercepts.
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run by ``fit`` (by all ``partial_fit`` calls together).
     t_ : int
         Number of training samples seen.
     loss_curve_ : list of float
@@ -257,7 +259,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             and hasattr(self, "coef_")
             and (np.array_equal(classes, self.classes_) and self.coef_.dtype == X.dtype)
         )
-        if not reuse:
+        if reuse:
+            self.n_iter_ = 0  # as MLPClassifier: epochs of this call; curves go on
+        else:
             self._initialize(classes, X.shape[1], X.dtype)
         return self._train(X, y, sample_weight, incremental=False)
 

@@ -138,6 +138,7 @@ def train(
     incremental=False,
     lr_name="learning_rate_init",
     epoch_metrics=None,
+    convergence_warning=True,
 ):
     """Train ``objective`` for up to ``max_iter`` epochs, recording history on ``est``.
 
@@ -175,6 +176,10 @@ def train(
     epoch_metrics : callable, optional
         ``epoch_metrics(epoch)`` is called after each epoch and returns a dict of
         extra figures for the verbose line; it can also record them.
+    convergence_warning : bool, default=True
+        Warn with a ``ConvergenceWarning`` when ``max_iter`` epochs ran without a
+        stopping rule firing. Estimators that always run a fixed number of epochs
+        (the RBM: ``tol=None``) turn it off.
     """
     runner = _EpochRunner(
         X, y, sample_weight, batch_size, shuffle, rng, track_grad=bool(gtol)
@@ -222,10 +227,11 @@ def train(
                     break
                 est._no_improvement_count = 0
         else:
-            if not incremental:
+            if convergence_warning and not incremental:
                 warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached "
-                    "and the optimization hasn't converged yet.",
+                    f"{type(est).__name__}: Maximum iterations ({max_iter}) reached "
+                    "and the optimization hasn't converged yet; increase max_iter "
+                    "or relax tol.",
                     ConvergenceWarning,
                     stacklevel=3,
                 )

@@ -1,0 +1,337 @@
+import re
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdbn import LogisticRegressionGD
+from skdbn.datasets import make_xor
+
+# Converge tightly: full-batch GD stopped only by the gradient norm.
+EXACT = dict(
+    learning_rate_init=1.0, tol=0.0, n_iter_no_change=10_000, gtol=1e-7, max_iter=20_000
+)
+
+
+def _standardised(loader):
+    X, y = loader(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return _standardised(load_digits)
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_digits])
+def test_full_batch_gd_matches_lbfgs(loader):
+    X, y = _standardised(loader)
+    C = 1.0
+    ref = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y)
+    # The documented mapping: alpha = 1 / (C * n_samples).
+    clf = LogisticRegressionGD(alpha=1 / (C * X.shape[0]), **EXACT).fit(X, y)
+    scale = np.abs(ref.coef_).max()
+    assert_allclose(clf.coef_, ref.coef_, rtol=1e-3, atol=1e-3 * scale)
+    # Softmax intercepts are defined up to a constant shift.
+    shift = (clf.intercept_ - ref.intercept_).mean() if len(clf.intercept_) > 1 else 0
+    assert_allclose(
+        clf.intercept_ - shift, ref.intercept_, rtol=1e-3, atol=1e-3 * scale
+    )
+    assert_allclose(clf.predict_proba(X), ref.predict_proba(X), atol=1e-4)
+
+
+def test_sample_weight_mapping_matches_lbfgs():
+    X, y = _standardised(load_breast_cancer)
+    sw = np.random.RandomState(0).uniform(0.2, 2.0, size=len(y))
+    ref = LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000).fit(
+        X, y, sample_weight=sw
+    )
+    clf = LogisticRegressionGD(alpha=1 / (0.5 * sw.sum()), **EXACT)
+    clf.fit(X, y, sample_weight=sw)
+    assert_allclose(
+        clf.coef_, ref.coef_, rtol=1e-3, atol=1e-3 * np.abs(ref.coef_).max()
+    )
+
+
+def test_cross_validated_accuracy_close_to_logistic_regression(digits):
+    X, y = digits
+    ours = cross_val_score(LogisticRegressionGD(), X, y, cv=5).mean()
+    ref = cross_val_score(LogisticRegression(max_iter=1000), X, y, cv=5).mean()
+    assert ours >= ref - 0.005, (ours, ref)
+
+
+def _xor(n=200, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, size=(n, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.1])
+def test_xor_needs_the_product_feature(noise):
+    # The seed's exercise: no line separates XOR, the feature x1 * x2 does.
+    X, y = make_xor(200, noise=noise, random_state=0)
+    linear = LogisticRegressionGD().fit(X, y)
+    assert linear.score(X, y) <= 0.75
+    X_prod = np.column_stack([X, X[:, 0] * X[:, 1]])
+    assert LogisticRegressionGD().fit(X_prod, y).score(X_prod, y) == 1.0
+
+
+def test_binary_shapes_and_probabilities():
+    X, y = _standardised(load_breast_cancer)
+    labels = np.array(["benign", "malignant"])[y]
+    clf = LogisticRegressionGD().fit(X, labels)
+    assert clf.coef_.shape == (1, X.shape[1])
+    assert clf.intercept_.shape == (1,)
+    scores = clf.decision_function(X)
+    assert scores.shape == (len(y),)
+    proba = clf.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-10)
+    assert_array_equal(clf.predict(X), clf.classes_[(scores > 0).astype(int)])
+    assert set(clf.predict(X)) <= {"benign", "malignant"}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_multiclass_shapes_and_probabilities(digits):
+    X, y = digits
+    clf = LogisticRegressionGD(max_iter=50).fit(X, y)
+    assert clf.coef_.shape == (10, X.shape[1])
+    proba = clf.predict_proba(X)
+    assert_allclose(proba.sum(axis=1), 1.0)
+    assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-8)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_float32_trains_in_float32(digits):
+    X, y = digits
+    c32 = LogisticRegressionGD(max_iter=100, tol=0).fit(X.astype(np.float32), y)
+    c64 = LogisticRegressionGD(max_iter=100, tol=0).fit(X, y)
+    assert c32.coef_.dtype == np.float32 and c32.intercept_.dtype == np.float32
+    assert c64.coef_.dtype == np.float64
+    assert c32.predict_proba(X.astype(np.float32)).dtype == np.float32
+    assert_allclose(c32.coef_, c64.coef_, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_sparse_matches_dense():
+    X, y = make_classification(n_samples=120, n_features=20, random_state=0)
+    X[np.abs(X) < 0.8] = 0
+    dense = LogisticRegressionGD(max_iter=100, tol=0).fit(X, y)
+    sparse = LogisticRegressionGD(max_iter=100, tol=0).fit(sp.csr_matrix(X), y)
+    assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10)
+    assert_allclose(sparse.predict_proba(sp.csr_matrix(X)), dense.predict_proba(X))
+
+
+def test_minibatch_reproducible_and_seed_dependent(digits):
+    X, y = digits
+    params = dict(batch_size=64, max_iter=5, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = LogisticRegressionGD(random_state=1, **params).fit(X, y)
+        b = LogisticRegressionGD(random_state=1, **params).fit(X, y)
+        c = LogisticRegressionGD(random_state=2, **params).fit(X, y)
+    assert_array_equal(a.coef_, b.coef_)
+    assert not np.allclose(a.coef_, c.coef_)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("schedule", ["constant", "invscaling", "adaptive"])
+def test_solvers_and_schedules_learn(digits, solver, schedule):
+    X, y = digits
+    lr = 0.01 if solver == "adam" else 0.1
+    clf = LogisticRegressionGD(
+        solver=solver,
+        learning_rate=schedule,
+        learning_rate_init=lr,
+        batch_size=100,
+        max_iter=30,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.score(X, y) > 0.95
+
+
+def test_adaptive_schedule_lowers_learning_rate(capsys):
+    X, y = _xor()
+    clf = LogisticRegressionGD(learning_rate="adaptive", n_iter_no_change=2, verbose=1)
+    clf.fit(X, y)
+    out = capsys.readouterr().out
+    assert "Setting learning rate to 0.020000" in out
+
+
+def test_stopping_rules(digits):
+    X, y = digits
+    by_tol = LogisticRegressionGD(tol=1e-2, gtol=0).fit(X, y)
+    assert by_tol.n_iter_ < 100
+    losses = np.array(by_tol.loss_curve_)
+    assert losses[-1] > by_tol.best_loss_ - 1e-2  # the last epochs did not improve
+    by_gtol = LogisticRegressionGD(tol=0, n_iter_no_change=1000, gtol=1e-3).fit(X, y)
+    assert by_gtol.n_iter_ < 1000
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(5\\)"):
+        LogisticRegressionGD(max_iter=5).fit(X, y)
+
+
+def test_early_stopping_on_held_out_loss(digits):
+    X, y = digits
+    clf = LogisticRegressionGD(
+        early_stopping=True,
+        alpha=0,
+        n_iter_no_change=5,
+        tol=0,
+        max_iter=2000,
+        random_state=0,
+    ).fit(X, y)
+    scores = np.array(clf.validation_scores_)
+    assert len(scores) == clf.n_iter_ < 2000
+    assert clf.best_validation_score_ == scores.max()
+    assert np.all(scores < 0)  # negative held-out cross-entropy
+    # Held-out loss rose for n_iter_no_change epochs after its best epoch.
+    assert scores.argmax() <= len(scores) - 5
+    assert LogisticRegressionGD().fit(X, y).validation_scores_ is None
+
+
+def test_partial_fit(digits):
+    X, y = digits
+    clf = LogisticRegressionGD(batch_size=50, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:500], y[:500], classes=np.unique(y))
+    first = clf.score(X, y)
+    for _ in range(5):
+        clf.partial_fit(X, y)
+    assert clf.n_iter_ == 6
+    assert clf.score(X, y) > max(first, 0.95)
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.partial_fit(X[:5], np.full(5, 42))
+    with pytest.raises(ValueError, match="early_stopping"):
+        LogisticRegressionGD(early_stopping=True).partial_fit(
+            X, y, classes=np.unique(y)
+        )
+
+
+def test_warm_start_continues(digits):
+    X, y = digits
+    clf = LogisticRegressionGD(max_iter=10, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        loss_first = clf.loss_curve_[-1]
+        clf.fit(X, y)
+    assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 20
+    assert clf.loss_curve_[10] < loss_first  # started from the previous solution
+    cold = LogisticRegressionGD(max_iter=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold.fit(X, y)
+    assert cold.loss_curve_[0] > loss_first
+
+
+def test_class_weight_equals_sample_weight():
+    X, y = _standardised(load_breast_cancer)
+    a = LogisticRegressionGD(class_weight={0: 3.0, 1: 1.0}).fit(X, y)
+    b = LogisticRegressionGD().fit(X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
+    assert_allclose(a.coef_, b.coef_)
+    balanced = LogisticRegressionGD(class_weight="balanced").fit(X, y)
+    assert not np.allclose(balanced.coef_, LogisticRegressionGD().fit(X, y).coef_)
+
+
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_l1_penalties_shrink_coefficients(penalty):
+    X, y = _standardised(load_breast_cancer)
+    plain = LogisticRegressionGD(penalty=None).fit(X, y)
+    sparse = LogisticRegressionGD(penalty=penalty, alpha=0.05, l1_ratio=0.9).fit(X, y)
+    assert np.abs(sparse.coef_).sum() < 0.5 * np.abs(plain.coef_).sum()
+    assert (np.abs(sparse.coef_) < 1e-2).sum() > 5
+
+
+def test_fit_intercept_false_keeps_zero_intercept():
+    X, y = _standardised(load_breast_cancer)
+    clf = LogisticRegressionGD(fit_intercept=False).fit(X, y)
+    assert_array_equal(clf.intercept_, 0)
+    assert clf.score(X, y) > 0.95
+
+
+@pytest.mark.parametrize(
+    "X_change, y_change, match",
+    [
+        (
+            lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.nan, X),
+            None,
+            "NaN",
+        ),
+        (
+            lambda X: np.where(np.arange(X.size).reshape(X.shape) == 3, np.inf, X),
+            None,
+            "infinity",
+        ),
+        (None, lambda y: np.zeros_like(y), "only one class"),
+        (None, lambda y: y + 0.5, "Unknown label type"),
+        (lambda X: X[:0], lambda y: y[:0], "0 sample"),
+    ],
+    ids=["nan", "inf", "one-class", "continuous", "empty"],
+)
+def test_bad_training_input(X_change, y_change, match):
+    X, y = _xor(40)
+    X = X_change(X) if X_change else X
+    y = y_change(y) if y_change else y
+    with pytest.raises(ValueError, match=match):
+        LogisticRegressionGD().fit(X, y)
+
+
+def test_bad_prediction_input_and_weights():
+    X, y = _xor(40)
+    clf = LogisticRegressionGD().fit(X, y)
+    with pytest.raises(ValueError, match="X has 3 features.*expecting 2 features"):
+        clf.predict(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="non-zero|sum to zero"):
+        LogisticRegressionGD().fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(ValueError, match=re.escape("'learning_rate_init' parameter")):
+        LogisticRegressionGD(learning_rate_init=-1).fit(X, y)
+
+
+def test_diverging_learning_rate_names_it():
+    # The cross-entropy's gradient is bounded, so the weights grow only linearly
+    # with the step; float32 features of large magnitude make them overflow.
+    X, y = _standardised(load_breast_cancer)
+    X = (X * 1e6).astype(np.float32)
+    clf = LogisticRegressionGD(learning_rate_init=1e30, penalty=None)
+    with pytest.raises(ValueError, match="learning_rate_init=1e\\+30"):
+        clf.fit(X, y)
+    assert np.isfinite(clf.coef_).all()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_pipeline_grid_search_and_pickle(tmp_path, digits):
+    X, y = load_digits(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), LogisticRegressionGD(max_iter=200))
+    search = GridSearchCV(
+        pipe, {"logisticregressiongd__alpha": [1e-4, 1e-1]}, cv=3
+    ).fit(X, y)
+    assert search.best_params_ == {"logisticregressiongd__alpha": 1e-4}
+    path = tmp_path / "model.joblib"
+    joblib.dump(search.best_estimator_, path)
+    loaded = joblib.load(path)
+    assert_array_equal(loaded.predict_proba(X), search.best_estimator_.predict_proba(X))
+
+
+def test_verbose_prints_epochs(capsys):
+    X, y = _xor(40)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LogisticRegressionGD(max_iter=3, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("Iteration 1, loss = ")

@@ -1,0 +1,86 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skdbn._optimizers import SGD, Adam, BaseOptimizer
+
+SHAPES = [(4, 6), (6,), (3, 2)]
+
+
+def _arrays(rng, dtype=np.float64):
+    return [rng.random_sample(s).astype(dtype) for s in SHAPES]
+
+
+@pytest.mark.parametrize("lr", [1e-3, 0.1, 10.0])
+def test_sgd_without_momentum_is_plain_gradient_step(lr):
+    rng = np.random.RandomState(0)
+    params, grads = _arrays(rng), _arrays(rng)
+    expected = [p - lr * g for p, g in zip(params, grads, strict=True)]
+    SGD(params, lr, momentum=0).update_params(params, grads)
+    for e, p in zip(expected, params, strict=True):
+        assert_allclose(p, e)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_two_steps(nesterov):
+    rng = np.random.RandomState(1)
+    params = _arrays(rng)
+    lr, mu = 0.1, 0.7
+    opt = SGD(params, lr, momentum=mu, nesterov=nesterov)
+    ref_params = [p.copy() for p in params]
+    ref_v = [np.zeros_like(p) for p in params]
+    for _ in range(2):
+        grads = _arrays(rng)
+        for p, v, g in zip(ref_params, ref_v, grads, strict=True):
+            v *= mu
+            v -= lr * g
+            p += (mu * v - lr * g) if nesterov else v
+        opt.update_params(params, [g.copy() for g in grads])
+    for e, p in zip(ref_params, params, strict=True):
+        assert_allclose(p, e)
+
+
+def test_adam_matches_reference_formula():
+    rng = np.random.RandomState(2)
+    params = _arrays(rng)
+    b1, b2, eps, lr = 0.9, 0.999, 1e-8, 0.01
+    opt = Adam(params, lr, b1, b2, eps)
+    ref = [p.copy() for p in params]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t in range(1, 4):
+        grads = _arrays(rng)
+        lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
+        for i, g in enumerate(grads):
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g**2
+            ref[i] = ref[i] - lr_t * m[i] / (np.sqrt(v[i]) + eps)
+        opt.update_params(params, [g.copy() for g in grads])
+    for e, p in zip(ref, params, strict=True):
+        assert_allclose(p, e, rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam])
+def test_float32_stays_float32(cls):
+    rng = np.random.RandomState(3)
+    params = _arrays(rng, np.float32)
+    cls(params).update_params(params, _arrays(rng, np.float32))
+    assert all(p.dtype == np.float32 for p in params)
+
+
+def test_invscaling_schedule():
+    opt = SGD([np.zeros(2)], 0.5, lr_schedule="invscaling", power_t=0.5)
+    opt.iteration_ends(99)
+    assert_allclose(opt.learning_rate, 0.5 / 100**0.5)
+
+
+def test_adaptive_schedule_divides_by_five_then_stops():
+    opt = SGD([np.zeros(2)], 2e-6, lr_schedule="adaptive")
+    assert not opt.trigger_stopping("no improvement.", verbose=False)
+    assert_allclose(opt.learning_rate, 2e-6 / 5)
+    assert opt.trigger_stopping("no improvement.", verbose=False)
+
+
+def test_constant_schedule_stops_at_once(capsys):
+    assert BaseOptimizer(0.1).trigger_stopping("Loss flat.", verbose=True)
+    assert "Loss flat. Stopping." in capsys.readouterr().out
