@@ -1,25 +1,23 @@
 """Logistic regression trained by gradient descent on the cross-entropy."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
 from . import _network, _training
 from ._activations import log_sigmoid, log_softmax, sigmoid, softmax
-from ._optimizers import SGD, Adam
+from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
 
 
-class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
+class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator):
     """Logistic regression fitted by gradient descent on the cross-entropy.
 
     Two classes use one sigmoid output, more classes a softmax over one output per
@@ -146,35 +144,12 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
+        **GD_PARAMETER_CONSTRAINTS,
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "solver": [StrOptions({"sgd", "adam"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-            None,
-        ],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "gtol": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
     }
 
     def __init__(
@@ -328,7 +303,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         _training.init_history(self, early_stopping=self.early_stopping)
         self._optimizer = None
 
-    def _objective(self, batch_rows):
+    def _objective(self):
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
         return _network.NetworkObjective(
             [self.coef_.T],  # a view: the optimiser updates coef_ in place
@@ -337,77 +312,22 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
             alpha=0.0 if self.penalty is None else self.alpha,
             l1_ratio=l1_ratio or 0.0,
             fit_intercept=self.fit_intercept,
-            batch_rows=batch_rows,
-        )
-
-    def _make_optimizer(self, params):
-        if self.solver == "adam":
-            return Adam(
-                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
-            )
-        return SGD(
-            params,
-            self.learning_rate_init,
-            self.learning_rate,
-            self.momentum,
-            self.nesterovs_momentum,
-            self.power_t,
         )
 
     def _train(self, X, y, sample_weight, incremental):
-        sample_weight = self._sample_weight(X, y, sample_weight)
+        sample_weight = self._checked_sample_weight(X, y, sample_weight)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
-        rng = check_random_state(self.random_state)
-        validation = None
-        if self.early_stopping:
-            (X, Y, sample_weight), (X_val, Y_val, sw_val) = _training.split_validation(
-                X,
-                Y,
-                sample_weight,
-                fraction=self.validation_fraction,
-                rng=rng,
-                stratify=True,
-            )
-        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
-        objective = self._objective(batch_size)
-        if self.early_stopping:
-            # The seed's rule: stop when the held-out loss stops decreasing.
-            validation = (X_val, Y_val, sw_val, lambda *v: -objective.data_loss(*v))
-        if self._optimizer is None or not incremental:
-            self._optimizer = self._make_optimizer(objective.params)
-        _training.train(
-            self,
-            objective,
-            self._optimizer,
+        return self._fit_network(
+            self._objective(),
             X,
             Y,
             sample_weight,
-            max_iter=self.max_iter,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-            rng=rng,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            gtol=self.gtol,
-            validation=validation,
-            verbose=self.verbose,
             incremental=incremental,
+            rng=self.random_state,
+            # The seed's rule: stop when the held-out loss stops decreasing.
+            score=lambda objective, *val: -objective.data_loss(*val),
+            stratify=True,
         )
-        return self
-
-    def _sample_weight(self, X, y, sample_weight):
-        if sample_weight is None and self.class_weight is None:
-            return None
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        if self.class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(self.class_weight, y)
-            sample_weight = sample_weight.astype(X.dtype, copy=False)
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "The sample weights sum to zero (after class_weight): at least one "
-                "sample must have a positive weight."
-            )
-        return sample_weight
 
     def decision_function(self, X):
         """Linear scores ``X @ coef_.T + intercept_``.

@@ -38,7 +38,9 @@ def _dot(A, W, out=None):
     return np.matmul(A, W, out=out)
 
 
-def forward(X, coefs, intercepts, hidden_activation, output_activation, out=None):
+def forward(
+    X, coefs, intercepts, hidden_activation, output_activation, out=None, masks=None
+):
     """Run ``X`` through the network and return every layer's output.
 
     Parameters
@@ -50,6 +52,9 @@ def forward(X, coefs, intercepts, hidden_activation, output_activation, out=None
         ``None`` leaves the output layer's pre-activations (logits) in place.
     out : list of ndarray, optional
         Buffers of shape ``(>= n_samples, n_units)`` for each layer, reused.
+    masks : list of ndarray, optional
+        Dropout masks (0 or ``1 / (1 - p)``), one per hidden layer, multiplied
+        into the hidden outputs ("inverted" dropout: no rescaling at test time).
 
     Returns
     -------
@@ -66,6 +71,8 @@ def forward(X, coefs, intercepts, hidden_activation, output_activation, out=None
         name = hidden_activation if i < last else output_activation
         if name is not None:
             ACTIVATIONS[name](A, out=A)
+        if masks is not None and i < last:
+            A *= masks[i][:n_samples]
         activations.append(A)
     return activations
 
@@ -148,6 +155,8 @@ def loss_and_gradients(
     alpha=0.0,
     l1_ratio=0.0,
     workspace=None,
+    dropout=0.0,
+    masks=None,
 ):
     """Objective value and its gradient, by backpropagation.
 
@@ -167,6 +176,8 @@ def loss_and_gradients(
         subgradient ``sign(W)``.
     workspace : Workspace, optional
         Work arrays with at least ``n_samples`` rows; made on the fly when omitted.
+    dropout, masks : float, list of ndarray or None
+        The dropout rate and the masks drawn for this batch (see :func:`forward`).
 
     Returns
     -------
@@ -179,7 +190,7 @@ def loss_and_gradients(
         workspace = Workspace(layer_units, n, dtype)
     weights = _normalised_weights(sample_weight, n, dtype)
     activations = forward(
-        X, coefs, intercepts, hidden_activation, None, out=workspace.activations
+        X, coefs, intercepts, hidden_activation, None, workspace.activations, masks
     )
     delta = activations[-1]
     loss = _output_loss_and_delta(delta, Y, weights, output_activation)
@@ -192,7 +203,14 @@ def loss_and_gradients(
         _add_penalty_gradient(coef_grads[i], coefs[i], alpha, l1_ratio)
         if i > 0:
             delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
-            derivative(activations[i], delta, workspace.scratch[i - 1][:n])
+            scratch = workspace.scratch[i - 1][:n]
+            activation = activations[i]
+            if masks is not None:
+                delta *= masks[i - 1][:n]
+                # Kept units hold f(z) / (1 - p): undo the scale for f'(z); dropped
+                # units hold 0 and their delta is already 0.
+                activation = np.multiply(activation, 1 - dropout, out=scratch)
+            derivative(activation, delta, scratch)
     return loss
 
 
@@ -213,7 +231,8 @@ def init_gradients(coefs, intercepts):
 class NetworkObjective:
     """A network's parameters bound to its loss, as :func:`skdbn._training.train` wants.
 
-    Calling it on a mini-batch returns the objective value and fills ``grads``.
+    Calling it on a mini-batch returns the objective value and fills ``grads``; the
+    work arrays are allocated on the first call and reused after.
     With ``fit_intercept=False`` the intercepts stay fixed (they are left out of
     ``params``, so no optimiser moves them).
     """
@@ -228,9 +247,16 @@ class NetworkObjective:
         alpha=0.0,
         l1_ratio=0.0,
         fit_intercept=True,
-        batch_rows=1,
+        dropout=0.0,
+        random_state=None,
     ):
+        """``random_state`` (a RandomState) is needed only with ``dropout > 0``."""
         self.coefs, self.intercepts = coefs, intercepts
+        self.dropout = dropout
+        # Dropout masks come from a fast Generator seeded by the estimator's rng.
+        self._generator = (
+            np.random.default_rng(random_state.randint(2**31 - 1)) if dropout else None
+        )
         self.coef_grads, self.intercept_grads = init_gradients(coefs, intercepts)
         self.params = list(coefs) + (list(intercepts) if fit_intercept else [])
         self.grads = self.coef_grads + (self.intercept_grads if fit_intercept else [])
@@ -240,10 +266,15 @@ class NetworkObjective:
             alpha=alpha,
             l1_ratio=l1_ratio,
         )
-        layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        self.workspace = Workspace(layer_units, batch_rows, coefs[0].dtype)
+        self.workspace = None
 
     def __call__(self, X, Y, sample_weight=None):
+        if self.workspace is None or self.workspace.n_rows < X.shape[0]:
+            # The first mini-batch is the largest: this happens once per fit.
+            units = [self.coefs[0].shape[0]] + [W.shape[1] for W in self.coefs]
+            self.workspace = Workspace(units, X.shape[0], self.coefs[0].dtype)
+            self._masks = [np.empty_like(a) for a in self.workspace.activations[:-1]]
+        masks = self._draw_masks(X.shape[0]) if self.dropout else None
         return loss_and_gradients(
             X,
             Y,
@@ -253,8 +284,20 @@ class NetworkObjective:
             self.coef_grads,
             self.intercept_grads,
             workspace=self.workspace,
+            dropout=self.dropout,
+            masks=masks,
             **self.options,
         )
+
+    def _draw_masks(self, n):
+        keep = 1 - self.dropout
+        masks = [m[:n] for m in self._masks]
+        for mask in masks:
+            self._generator.random(out=mask, dtype=mask.dtype)
+            mask += keep
+            np.floor(mask, out=mask)  # 1 with probability keep, else 0
+            mask *= 1 / keep
+        return masks
 
     def data_loss(self, X, Y, sample_weight=None):
         """The data term of the objective (no penalty), e.g. on held-out data."""

@@ -155,9 +155,9 @@ def test_float32_agrees_with_float64():
 
 def test_objective_reuses_workspace_for_smaller_batches():
     X, Y, coefs, intercepts = _problem("softmax", n_hidden=(5,), n=10)
-    objective = NetworkObjective(coefs, intercepts, batch_rows=10)
-    buffers = [b.ctypes.data for b in objective.workspace.activations]
+    objective = NetworkObjective(coefs, intercepts)
     full = objective(X, Y)
+    buffers = [b.ctypes.data for b in objective.workspace.activations]
     part = objective(X[:4], Y[:4])
     assert [b.ctypes.data for b in objective.workspace.activations] == buffers
     assert_allclose(
@@ -171,3 +171,35 @@ def test_forward_returns_probabilities():
     out = forward(X, coefs, intercepts, "sigmoid", "softmax")
     assert len(out) == 3
     assert_allclose(out[-1].sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
+def test_dropout_gradient_matches_finite_differences_for_fixed_masks(hidden):
+    X, Y, coefs, intercepts = _problem("softmax", n_hidden=(5, 4))
+    p = 0.4
+    rng = np.random.RandomState(3)
+    masks = [(rng.rand(X.shape[0], n) >= p) / (1 - p) for n in (5, 4)]
+    options = dict(hidden_activation=hidden, dropout=p, masks=masks)
+    grads = init_gradients(coefs, intercepts)
+    loss_and_gradients(X, Y, None, coefs, intercepts, *grads, **options)
+
+    def fun():
+        g = init_gradients(coefs, intercepts)
+        return loss_and_gradients(X, Y, None, coefs, intercepts, *g, **options)
+
+    numeric = _numeric_gradient(fun, coefs + intercepts)
+    assert_allclose(_flat(grads[0] + grads[1]), _flat(numeric), rtol=1e-5, atol=1e-7)
+
+
+def test_dropout_masks_have_the_right_rate_and_scale():
+    X, Y, coefs, intercepts = _problem("softmax", n_hidden=(50,), n=400)
+    objective = NetworkObjective(
+        coefs, intercepts, dropout=0.3, random_state=np.random.RandomState(0)
+    )
+    objective(X, Y)
+    mask = objective._masks[0]
+    assert set(np.unique(mask)) == {0.0, 1 / 0.7}
+    assert abs((mask == 0).mean() - 0.3) < 0.02
+    first = mask.copy()
+    objective(X, Y)
+    assert not np.array_equal(first, objective._masks[0])  # fresh masks per batch

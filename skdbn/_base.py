@@ -1,0 +1,122 @@
+"""What every network estimator trained by gradient descent shares.
+
+:class:`LogisticRegressionGD`, :class:`DBNClassifier` and :class:`DBNRegressor` all
+fit a :class:`skdbn._network.NetworkObjective` with an optimiser from
+:mod:`skdbn._optimizers` through :func:`skdbn._training.train`; this mixin holds
+the glue (parameter constraints with MLPClassifier's names, the optimiser, sample
+weights, early-stopping split) so it is written once.
+"""
+
+from numbers import Integral, Real
+
+from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight
+
+from . import _training
+from ._optimizers import SGD, Adam
+
+GD_PARAMETER_CONSTRAINTS = {
+    "solver": [StrOptions({"sgd", "adam"})],
+    "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+    "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+    "power_t": [Interval(Real, 0, None, closed="left")],
+    "momentum": [Interval(Real, 0, 1, closed="both")],
+    "nesterovs_momentum": ["boolean"],
+    "beta_1": [Interval(Real, 0, 1, closed="left")],
+    "beta_2": [Interval(Real, 0, 1, closed="left")],
+    "epsilon": [Interval(Real, 0, None, closed="neither")],
+    "alpha": [Interval(Real, 0, None, closed="left")],
+    "batch_size": [
+        Interval(Integral, 1, None, closed="left"),
+        StrOptions({"auto"}),
+        None,
+    ],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "shuffle": ["boolean"],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+    "warm_start": ["boolean"],
+}
+
+
+class GradientDescentMixin:
+    """Optimiser, sample weights and the call into the shared training loop."""
+
+    def _make_optimizer(self, params):
+        if self.solver == "adam":
+            return Adam(
+                params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            )
+        return SGD(
+            params,
+            self.learning_rate_init,
+            self.learning_rate,
+            self.momentum,
+            self.nesterovs_momentum,
+            self.power_t,
+        )
+
+    def _checked_sample_weight(self, X, y, sample_weight):
+        """Sample weights times class weights, or None when both are absent."""
+        class_weight = getattr(self, "class_weight", None)
+        if sample_weight is None and class_weight is None:
+            return None
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if class_weight is not None:
+            sample_weight = sample_weight * compute_sample_weight(class_weight, y)
+            sample_weight = sample_weight.astype(X.dtype, copy=False)
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights sum to zero (after class_weight): at least one "
+                "sample must have a positive weight."
+            )
+        return sample_weight
+
+    def _fit_network(
+        self, objective, X, Y, sample_weight, *, incremental, rng, score, stratify
+    ):
+        """Run the shared training loop on ``objective``; returns ``self``.
+
+        ``score(objective, X_val, Y_val, sw_val)`` (higher is better) is the
+        early-stopping criterion; ``stratify`` splits the validation set by ``Y``.
+        """
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        rng = check_random_state(rng)
+        validation = None
+        if self.early_stopping:
+            (X, Y, sample_weight), (X_val, Y_val, sw_val) = _training.split_validation(
+                X,
+                Y,
+                sample_weight,
+                fraction=self.validation_fraction,
+                rng=rng,
+                stratify=stratify,
+            )
+            validation = (X_val, Y_val, sw_val, lambda *v: score(objective, *v))
+        if getattr(self, "_optimizer", None) is None or not incremental:
+            self._optimizer = self._make_optimizer(objective.params)
+        _training.train(
+            self,
+            objective,
+            self._optimizer,
+            X,
+            Y,
+            sample_weight,
+            max_iter=self.max_iter,
+            batch_size=_training.resolve_batch_size(self.batch_size, X.shape[0]),
+            shuffle=self.shuffle,
+            rng=rng,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            gtol=getattr(self, "gtol", None),
+            validation=validation,
+            verbose=self.verbose,
+            incremental=incremental,
+        )
+        return self
