@@ -1,0 +1,500 @@
+"""Contrastive divergence for Restricted Boltzmann Machines, as plain functions.
+
+Notation: visible units ``v`` (index i), hidden units ``h`` (index j), weights ``W``
+of shape ``(n_hidden, n_visible)`` (scikit-learn's ``components_``), hidden biases
+``b`` and visible biases ``a``. With Bernoulli visible units the energy is
+``E(v, h) = -a.v - b.h - h.W.v``; with Gaussian unit-variance visible units the
+term ``-a.v`` becomes ``||v - a||^2 / 2``. Then::
+
+    P(h_j = 1 | v) = sigmoid(b_j + W_j . v)
+    P(v_i = 1 | h) = sigmoid(a_i + h . W_:i)     (Gaussian: mean a_i + h . W_:i)
+    F(v) = -log sum_h exp(-E(v, h))
+         = -a.v - sum_j softplus(b_j + W_j . v)   (Gaussian: ||v - a||^2 / 2 - ...)
+
+Nothing here keeps estimator state: :class:`RBMObjective` binds the parameters to
+one CD-k / PCD gradient computation for :func:`skdbn._training.train`, and
+:func:`fit_rbm` trains one RBM from data. ``RBMTransformer.fit`` and the DBN's
+layer-wise pre-training both call :func:`fit_rbm`, so the same data, settings and
+``rng`` give the same weights.
+
+Random numbers are float32, drawn by a :class:`numpy.random.Generator` into
+preallocated buffers; comparing them with float64 probabilities changes a
+probability by at most ``2**-24``.
+"""
+
+import numpy as np
+from scipy.linalg import blas
+
+from . import _training
+from ._activations import log_sigmoid, sigmoid
+from ._network import _dot
+from ._optimizers import SGD
+
+VISIBLE_UNITS = ("bernoulli", "gaussian")
+SCHEDULES = ("constant", "invscaling", "linear")
+
+
+def hidden_probs(V, W, b, out=None):
+    """``P(h = 1 | v)`` for each row of ``V`` (dense or sparse)."""
+    out = _dot(V, W.T, out=out)
+    out += b
+    return sigmoid(out, out=out)
+
+
+def visible_means(H, W, a, visible_units="bernoulli", out=None):
+    """``E[v | h]``: ``P(v = 1 | h)`` for Bernoulli units, the mean for Gaussian."""
+    out = np.matmul(H, W, out=out)
+    out += a
+    if visible_units == "bernoulli":
+        sigmoid(out, out=out)
+    return out
+
+
+def sample_bernoulli(P, generator, out=None, noise=None):
+    """Binary states with ``P(state = 1) = P``, in ``P``'s dtype (``out`` may be ``P``).
+
+    ``noise`` is a float32 scratch array shaped like ``P``.
+    """
+    if noise is None:
+        noise = np.empty(P.shape, dtype=np.float32)
+    generator.random(out=noise, dtype=np.float32)
+    if out is None:
+        out = np.empty_like(P)
+    return np.less(noise, P, out=out)
+
+
+def sample_visible(M, generator, visible_units="bernoulli", out=None, noise=None):
+    """Visible states given their means ``M``: Bernoulli draws or ``M + N(0, 1)``."""
+    if visible_units == "bernoulli":
+        return sample_bernoulli(M, generator, out=out, noise=noise)
+    if noise is None:
+        noise = np.empty(M.shape, dtype=np.float32)
+    generator.standard_normal(out=noise, dtype=np.float32)
+    return np.add(M, noise, out=out)
+
+
+def free_energy(V, W, a, b, visible_units="bernoulli"):
+    """``F(v) = -log sum_h exp(-E(v, h))`` for each row of ``V`` (dense or sparse)."""
+    Z = _dot(V, W.T)
+    Z += b
+    np.negative(Z, out=Z)
+    log_sigmoid(Z, out=Z)  # -softplus(b + W v)
+    F = Z.sum(axis=1)
+    if visible_units == "bernoulli":
+        F -= _dot(V, a)
+    else:
+        sq = V.multiply(V).sum(axis=1) if hasattr(V, "multiply") else (V * V).sum(1)
+        F += 0.5 * (np.asarray(sq).ravel() - 2 * _dot(V, a) + a @ a)
+    return F
+
+
+def pseudo_likelihood(V, W, a, b):
+    """Exact log pseudo-likelihood ``sum_i log P(v_i | v_-i)`` of each row of ``V``.
+
+    Bernoulli visible units; deterministic (every site is flipped, not a random
+    one). ``P(v_i | v_-i) = sigmoid(F(v with v_i flipped) - F(v))``. Costs about
+    ``n_visible`` times one :func:`free_energy`, so call it on modest data.
+    """
+    V = V.toarray() if hasattr(V, "toarray") else np.asarray(V)
+    Z = V @ W.T
+    Z += b
+    base = -log_sigmoid(-Z).sum(axis=1)  # sum_j softplus(z_j)
+    total = np.zeros(V.shape[0], dtype=V.dtype)
+    Zi = np.empty_like(Z)
+    for i in range(V.shape[1]):
+        flip = 1 - 2 * V[:, i]  # +1 for 0 -> 1, -1 for 1 -> 0
+        np.multiply(flip[:, None], W[:, i], out=Zi)
+        Zi += Z
+        np.negative(Zi, out=Zi)
+        gain = -log_sigmoid(Zi, out=Zi).sum(axis=1) - base
+        total += log_sigmoid(-a[i] * flip - gain)  # F(v') - F(v) = -a_i f - gain
+    return total
+
+
+def init_params(X, n_components, rng, visible_units="bernoulli", dtype=None):
+    """Initial ``(W, b, a)`` as Hinton's practical guide recommends.
+
+    ``W ~ N(0, 0.01**2)`` (drawn in float64 from ``rng``, so float32 and float64
+    fits start from the same values), hidden biases 0, visible biases the log-odds
+    ``log(p / (1 - p))`` of the data means ``p`` clipped to ``[1e-3, 1 - 1e-3]``
+    (Bernoulli) or the data means (Gaussian).
+    """
+    dtype = X.dtype if dtype is None else dtype
+    W = rng.normal(0.0, 0.01, (n_components, X.shape[1])).astype(dtype)
+    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    if visible_units == "bernoulli":
+        p = np.clip(mean, 1e-3, 1 - 1e-3)
+        mean = np.log(p / (1 - p))
+    return W, np.zeros(n_components, dtype=dtype), mean.astype(dtype)
+
+
+def _axpy(alpha, x, y):
+    """``y += alpha * x`` in place for C-contiguous arrays, without a temporary."""
+    axpy = blas.get_blas_funcs("axpy", (y,))
+    axpy(x.ravel(), y.ravel(), a=alpha)
+
+
+def _add_outer(alpha, row, col, A):
+    """``A += alpha * outer(row, col)`` in place for a C-contiguous ``A``."""
+    ger = blas.get_blas_funcs("ger", (A,))
+    ger(alpha, col, row, a=A.T, overwrite_a=True)
+
+
+def _load(Xb, out):
+    """Copy a dense or sparse batch into the dense buffer ``out``."""
+    if hasattr(Xb, "toarray"):
+        Xb.toarray(out=out)
+    else:
+        np.copyto(out, Xb, casting="same_kind")
+    return out
+
+
+class RBMObjective:
+    """One RBM's parameters bound to its CD-k or PCD gradient.
+
+    ``params`` is ``[W, b, a]`` (updated in place by the optimiser); calling the
+    objective on a mini-batch fills ``grads`` with the estimated gradient of the
+    negative log-likelihood (plus weight decay and the sparsity penalty) and
+    returns the batch's mean squared reconstruction error (summed over features).
+
+    Per batch of ``B`` rows: ``V @ W.T`` for the data, then ``k`` times
+    ``H @ W`` and ``V @ W.T`` for the negative chain, and one stacked product
+    ``[-H_data / B; H_neg / C].T @ [V_data; V_neg]`` for the weight gradient. Only
+    the hidden units are sampled (plus the visible units of intermediate steps and
+    of persistent chains); the last reconstruction uses probabilities, as the guide
+    advises. Work buffers are sized for the largest batch seen and reused.
+
+    Parameters
+    ----------
+    W, b, a : ndarray
+        Weights ``(n_hidden, n_visible)``, hidden and visible biases.
+    generator : numpy.random.Generator
+    k : int, default=1
+        Gibbs steps in the negative phase.
+    persistent : bool, default=False
+        Persistent CD: the negative chains (``n_chains`` of them, stored in
+        ``chains``) continue from one batch to the next instead of starting at the
+        data; their visible units are always sampled so they stay a Gibbs chain.
+    n_chains : int, default=10
+    visible_units : {'bernoulli', 'gaussian'}, default='bernoulli'
+    weight_decay : float, default=0.0
+        L2 cost: ``weight_decay * W`` is added to the weight gradient.
+    sparsity_target, sparsity_cost, sparsity_decay : float
+        With ``sparsity_cost > 0``, ``q <- decay * q + (1 - decay) * mean(P(h|v))``
+        and ``sparsity_cost * (q - target)`` is added to the hidden-bias gradient
+        (times the batch's mean visible vector for the weights).
+    sample_visible : bool, default=False
+        Sample the last visible state of a CD chain instead of using probabilities
+        (a true Gibbs chain: the estimate tends to the exact gradient as k grows).
+    """
+
+    def __init__(
+        self,
+        W,
+        b,
+        a,
+        *,
+        generator,
+        k=1,
+        persistent=False,
+        n_chains=10,
+        visible_units="bernoulli",
+        weight_decay=0.0,
+        sparsity_target=0.1,
+        sparsity_cost=0.0,
+        sparsity_decay=0.95,
+        sample_visible=False,
+    ):
+        self.params = [W, b, a]
+        self.grads = [np.zeros_like(p) for p in self.params]
+        self.generator = generator
+        self.k, self.persistent, self.visible_units = k, persistent, visible_units
+        self.weight_decay, self.sample_visible = weight_decay, sample_visible
+        self.sparsity = (sparsity_target, sparsity_cost, sparsity_decay)
+        self.hidden_activity = None
+        self.chains = np.zeros((n_chains, W.shape[0]), W.dtype) if persistent else None
+        self._capacity = 0
+
+    def __getstate__(self):  # work buffers are not worth pickling
+        state = self.__dict__.copy()
+        state["_capacity"] = 0
+        for name in ("_V", "_H", "_Hs", "_noise_h", "_noise_v", "_scratch"):
+            state.pop(name, None)
+        return state
+
+    def _ensure_buffers(self, n_rows):
+        if n_rows <= self._capacity:
+            return
+        H, D = self.params[0].shape
+        n_neg = self.chains.shape[0] if self.persistent else n_rows
+        dtype = self.params[0].dtype
+        self._V = np.empty((n_rows + n_neg, D), dtype)
+        self._H = np.empty((n_rows + n_neg, H), dtype)
+        self._Hs = np.empty((max(n_rows, n_neg), H), dtype)
+        self._noise_h = np.empty((max(n_rows, n_neg), H), np.float32)
+        self._noise_v = np.empty((n_neg, D), np.float32)
+        self._scratch = np.empty((n_rows, D), dtype)
+        self._capacity = n_rows
+
+    @property
+    def hidden_samples(self):
+        """The last sampled hidden states (the persistent chains with PCD)."""
+        return self.chains if self.persistent else self._Hs
+
+    def __call__(self, X, y=None, sample_weight=None):
+        n = X.shape[0]
+        self._ensure_buffers(n)
+        n_neg = self.chains.shape[0] if self.persistent else n
+        V, H = self._V[: n + n_neg], self._H[: n + n_neg]
+        W, b, _ = self.params
+        _load(X, V[:n])
+        if self.persistent:
+            # The chains do not depend on the batch: advance them to their last
+            # visible state, then one product gives P(h | v) for data and chains.
+            self._advance_chains(V[n:], H[n:])
+            hidden_probs(V, W, b, out=H)
+            error = self._sampled_reconstruction_error(V[:n], H[:n])
+            noise = self._noise_h[:n_neg]
+            sample_bernoulli(H[n:], self.generator, out=self.chains, noise=noise)
+        else:
+            hidden_probs(V[:n], W, b, out=H[:n])
+            h = sample_bernoulli(H[:n], self.generator, self._Hs[:n], self._noise_h[:n])
+            error = self._contrastive_chain(h, V[n:], H[n:], V[:n])
+        self._gradients(V, H, n, n_neg)
+        return error
+
+    def _contrastive_chain(self, h, V_neg, H_neg, V_data):
+        """CD-k from the data's hidden states ``h``; returns the reconstruction
+        error of the first step."""
+        W, b, a = self.params
+        n, units = V_neg.shape[0], self.visible_units
+        for step in range(1, self.k + 1):
+            visible_means(h, W, a, units, out=V_neg)
+            if step == 1:
+                error = self._squared_error(V_data, V_neg)
+            if self.sample_visible or step < self.k:
+                noise = self._noise_v[:n]
+                sample_visible(V_neg, self.generator, units, out=V_neg, noise=noise)
+            hidden_probs(V_neg, W, b, out=H_neg)
+            if step < self.k:
+                h = sample_bernoulli(H_neg, self.generator, h, self._noise_h[:n])
+        return error
+
+    def _advance_chains(self, V_neg, H_neg):
+        """k - 1 full Gibbs steps of the persistent chains, then sampled visible
+        states (whose hidden probabilities the caller computes)."""
+        W, b, a = self.params
+        n, units = V_neg.shape[0], self.visible_units
+        for step in range(1, self.k + 1):
+            visible_means(self.chains, W, a, units, out=V_neg)
+            sample_visible(
+                V_neg, self.generator, units, out=V_neg, noise=self._noise_v[:n]
+            )
+            if step < self.k:
+                hidden_probs(V_neg, W, b, out=H_neg)
+                sample_bernoulli(H_neg, self.generator, self.chains, self._noise_h[:n])
+
+    def _squared_error(self, V_data, V_rec):
+        diff = np.subtract(V_data, V_rec, out=self._scratch[: V_data.shape[0]])
+        return float(np.vdot(diff, diff)) / V_data.shape[0]
+
+    def _sampled_reconstruction_error(self, V_data, H_data):
+        """PCD's negative chain is no reconstruction: estimate the error on the
+        first tenth of the batch (about 2% of the batch's work)."""
+        m = -(-V_data.shape[0] // 10)
+        W, _, a = self.params
+        h = sample_bernoulli(
+            H_data[:m], self.generator, self._Hs[:m], self._noise_h[:m]
+        )
+        rec = visible_means(h, W, a, self.visible_units, out=self._scratch[:m])
+        return self._squared_error(V_data[:m], rec)
+
+    def _gradients(self, V, H, n, n_neg):
+        """Fill ``grads`` from the stacked positive and negative statistics."""
+        W, _, _ = self.params
+        gW, gb, ga = self.grads
+        target, cost, decay = self.sparsity
+        if cost:
+            batch_activity = H[:n].mean(axis=0)
+            v_mean = V[:n].mean(axis=0)
+        H[:n] *= -1.0 / n
+        H[n:] *= 1.0 / n_neg
+        np.matmul(H.T, V, out=gW)
+        np.sum(H, axis=0, out=gb)
+        coef = np.full(n + n_neg, 1.0 / n_neg, dtype=V.dtype)
+        coef[:n] = -1.0 / n
+        np.matmul(coef, V, out=ga)
+        if self.weight_decay:
+            _axpy(self.weight_decay, W, gW)
+        if cost:
+            q = self.hidden_activity
+            q = (
+                batch_activity
+                if q is None
+                else decay * q + (1 - decay) * batch_activity
+            )
+            self.hidden_activity = q
+            penalty = (cost * (q - target)).astype(gb.dtype)
+            gb += penalty
+            _add_outer(1.0, penalty, v_mean, gW)
+
+
+def _schedule(value, name, epochs_done, n_iter, power_t):
+    """The learning rate after ``epochs_done`` epochs."""
+    if name == "invscaling":
+        return value / (epochs_done + 1) ** power_t
+    if name == "linear":
+        return value * max(1.0 - epochs_done / max(n_iter, 1), 1.0 / max(n_iter, 1))
+    return value
+
+
+class RBMTrainer:
+    """An RBM in training: parameters, sampler state, optimiser and history.
+
+    Built from the training data (which sets the initial visible biases); call
+    :meth:`run` for epochs. Attributes ``components``, ``intercept_hidden``,
+    ``intercept_visible`` and ``hidden_samples`` are the live arrays, and the
+    history is recorded as ``loss_curve_`` (reconstruction error per epoch),
+    ``n_iter_``, ``t_``, ``train_free_energy_`` and ``validation_free_energy_``.
+    The keyword arguments are those of :func:`fit_rbm`.
+    """
+
+    def __init__(
+        self,
+        X,
+        n_components,
+        *,
+        rng,
+        batch_size=10,
+        learning_rate=0.1,
+        k=1,
+        persistent=True,
+        visible_units="bernoulli",
+        momentum=0.0,
+        final_momentum=None,
+        momentum_switch=5,
+        weight_decay=0.0,
+        sparsity_target=0.1,
+        sparsity_cost=0.0,
+        sparsity_decay=0.95,
+        learning_rate_schedule="constant",
+        power_t=0.5,
+        n_iter=10,
+        sample_visible=False,
+        dtype=None,
+    ):
+        W, b, a = init_params(X, n_components, rng, visible_units, dtype)
+        self.rng = rng
+        self.generator = np.random.default_rng(rng.randint(2**31 - 1, size=4))
+        self.batch_size = batch_size
+        self.objective = RBMObjective(
+            W,
+            b,
+            a,
+            generator=self.generator,
+            k=k,
+            persistent=persistent,
+            n_chains=min(batch_size, X.shape[0]),
+            visible_units=visible_units,
+            weight_decay=weight_decay,
+            sparsity_target=sparsity_target,
+            sparsity_cost=sparsity_cost,
+            sparsity_decay=sparsity_decay,
+            sample_visible=sample_visible,
+        )
+        self.momenta = (
+            momentum,
+            momentum if final_momentum is None else final_momentum,
+        )
+        self.momentum_switch = momentum_switch
+        self.lr = (learning_rate, learning_rate_schedule, n_iter, power_t)
+        self.optimizer = SGD(
+            self.objective.params, learning_rate, momentum=momentum, nesterov=False
+        )
+        _training.init_history(self)
+        self.train_free_energy_, self.validation_free_energy_ = [], []
+
+    components = property(lambda self: self.objective.params[0])
+    intercept_hidden = property(lambda self: self.objective.params[1])
+    intercept_visible = property(lambda self: self.objective.params[2])
+    hidden_samples = property(lambda self: self.objective.hidden_samples)
+
+    def run(self, X, n_epochs, *, verbose=0, incremental=False, monitor=None):
+        """Train for ``n_epochs`` epochs (one with ``incremental``) on ``X``.
+
+        ``monitor=(X_train_subset, X_validation)`` records both mean free energies
+        after each epoch. Returns ``self``.
+        """
+        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
+        _training.train(
+            self,
+            self.objective,
+            self.optimizer,
+            X,
+            max_iter=n_epochs,
+            batch_size=batch_size,
+            shuffle=True,
+            rng=self.rng,
+            tol=None,
+            verbose=verbose,
+            incremental=incremental,
+            lr_name="learning_rate",
+            epoch_metrics=lambda epoch: self._end_epoch(epoch, monitor),
+            convergence_warning=False,
+        )
+        return self
+
+    def _end_epoch(self, epochs_done, monitor):
+        """Apply the momentum and learning-rate schedules; record free energies."""
+        opt = self.optimizer
+        opt.momentum = self.momenta[epochs_done >= self.momentum_switch]
+        value, schedule, n_iter, power_t = self.lr
+        opt.learning_rate = _schedule(value, schedule, epochs_done, n_iter, power_t)
+        if monitor is None:
+            return {}
+        W, b, a = self.objective.params
+        units = self.objective.visible_units
+        train = float(free_energy(monitor[0], W, a, b, units).mean())
+        val = float(free_energy(monitor[1], W, a, b, units).mean())
+        self.train_free_energy_.append(train)
+        self.validation_free_energy_.append(val)
+        return {"free energy train": train, "validation": val, "gap": val - train}
+
+
+def fit_rbm(
+    X, n_components, *, rng, n_iter=10, validation_fraction=None, verbose=0, **options
+):
+    """Train one RBM on ``X`` and return its :class:`RBMTrainer`.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse CSR matrix} of shape (n_samples, n_visible)
+        Training data; float32 data trains in float32. Sparse data is densified
+        one mini-batch at a time.
+    n_components : int
+        Number of hidden units.
+    rng : numpy.random.RandomState
+        The only source of randomness, used in this order: validation split,
+        initial weights, the seed of the sampling generator, then shuffling.
+    n_iter : int, default=10
+        Epochs.
+    validation_fraction : float or None, default=None
+        Hold out this share of the rows (at least one) and record the mean free
+        energy of the held-out rows and of as many training rows after each epoch.
+    verbose : int, default=0
+    **options
+        ``batch_size``, ``learning_rate``, ``k``, ``persistent``,
+        ``visible_units``, ``momentum``, ``final_momentum``, ``momentum_switch``,
+        ``weight_decay``, ``sparsity_target``, ``sparsity_cost``,
+        ``sparsity_decay``, ``learning_rate_schedule``, ``power_t``,
+        ``sample_visible``, ``dtype``: see :class:`RBMObjective` and
+        ``RBMTransformer``.
+    """
+    monitor = None
+    if validation_fraction:
+        order = rng.permutation(X.shape[0])
+        n_val = min(max(1, round(validation_fraction * X.shape[0])), X.shape[0] - 1)
+        X, X_val = X[order[n_val:]], X[order[:n_val]]
+        monitor = (X[:n_val], X_val)
+    trainer = RBMTrainer(X, n_components, rng=rng, n_iter=n_iter, **options)
+    return trainer.run(X, n_iter, verbose=verbose, monitor=monitor)
