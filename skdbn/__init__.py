@@ -1,7 +1,20 @@
 """skdbn: Restricted Boltzmann Machines and Deep Belief Networks for scikit-learn."""
 
+from ._dbn import DBNTransformer
+from ._finetune import DBNClassifier, DBNRegressor
 from ._logistic import LogisticRegressionGD
+from ._rbm import RBMTransformer
+from ._training import EpochEnd, on_epoch
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["LogisticRegressionGD", "__version__"]
+__all__ = [
+    "DBNClassifier",
+    "DBNRegressor",
+    "DBNTransformer",
+    "EpochEnd",
+    "LogisticRegressionGD",
+    "RBMTransformer",
+    "on_epoch",
+    "__version__",
+]

@@ -47,6 +47,9 @@ GD_PARAMETER_CONSTRAINTS = {
 class GradientDescentMixin:
     """Optimiser, sample weights and the call into the shared training loop."""
 
+    # What on_epoch callbacks see as the stage of this training.
+    _training_stage = "training"
+
     def _make_optimizer(self, params):
         if self.solver == "adam":
             return Adam(
@@ -101,22 +104,23 @@ class GradientDescentMixin:
             validation = (X_val, Y_val, sw_val, lambda *v: score(objective, *v))
         if getattr(self, "_optimizer", None) is None or not incremental:
             self._optimizer = self._make_optimizer(objective.params)
-        _training.train(
-            self,
-            objective,
-            self._optimizer,
-            X,
-            Y,
-            sample_weight,
-            max_iter=self.max_iter,
-            batch_size=_training.resolve_batch_size(self.batch_size, X.shape[0]),
-            shuffle=self.shuffle,
-            rng=rng,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            gtol=getattr(self, "gtol", None),
-            validation=validation,
-            verbose=self.verbose,
-            incremental=incremental,
-        )
+        with _training.stage(self, self._training_stage):
+            _training.train(
+                self,
+                objective,
+                self._optimizer,
+                X,
+                Y,
+                sample_weight,
+                max_iter=self.max_iter,
+                batch_size=_training.resolve_batch_size(self.batch_size, X.shape[0]),
+                shuffle=self.shuffle,
+                rng=rng,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                gtol=getattr(self, "gtol", None),
+                validation=validation,
+                verbose=self.verbose,
+                incremental=incremental,
+            )
         return self

@@ -15,7 +15,7 @@ from sklearn.utils import check_array, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _cd
+from . import _cd, _training
 
 _CHUNK_ELEMENTS = 2**22  # bound on a chunk's temporary (n_rows * n_units)
 _TRAINING_OPTIONS = (
@@ -289,15 +289,16 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if self.validation_fraction is not None and X.shape[0] < 2:
             raise ValueError("validation_fraction needs at least 2 samples.")
         rng = check_random_state(self.random_state)
-        trainer = _cd.fit_rbm(
-            X,
-            self.n_components,
-            rng=rng,
-            n_iter=self.n_iter,
-            validation_fraction=self.validation_fraction,
-            verbose=self.verbose,
-            **self._options(),
-        )
+        with _training.stage(self, "training"):
+            trainer = _cd.fit_rbm(
+                X,
+                self.n_components,
+                rng=rng,
+                n_iter=self.n_iter,
+                validation_fraction=self.validation_fraction,
+                verbose=self.verbose,
+                **self._options(),
+            )
         return self._store(trainer, monitored=bool(self.validation_fraction))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -326,7 +327,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         else:
             trainer = self._trainer
             X = X.astype(self.components_.dtype, copy=False)
-        trainer.run(X, 1, verbose=self.verbose, incremental=True)
+        with _training.stage(self, "training"):
+            trainer.run(X, 1, verbose=self.verbose, incremental=True)
         return self._store(trainer, monitored=False)
 
     def _store(self, trainer, monitored):

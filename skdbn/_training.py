@@ -15,13 +15,107 @@ the stopping rules, early stopping, divergence detection and interruption, so ev
 estimator behaves the same way.
 """
 
+import contextvars
 import time
 import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
+
+_CALLBACKS = contextvars.ContextVar("skdbn_epoch_callbacks", default=())
+_STAGE = contextvars.ContextVar("skdbn_training_stage", default=None)
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    """What an :func:`on_epoch` callback receives after every training epoch.
+
+    Attributes
+    ----------
+    estimator : str
+        Class name of the estimator being trained.
+    stage : str
+        What is being trained, e.g. ``'fine-tuning'`` or
+        ``'pre-training layer 1/2'``.
+    epoch : int
+        Epochs completed in this stage (1-based).
+    max_epochs : int
+        Epochs this stage will run at most.
+    loss : float
+        The epoch's training loss (reconstruction error for RBMs).
+    validation_score : float or None
+        The epoch's validation score, with early stopping.
+    """
+
+    estimator: str
+    stage: str
+    epoch: int
+    max_epochs: int
+    loss: float
+    validation_score: float | None
+
+
+@contextmanager
+def on_epoch(callback):
+    """Call ``callback(EpochEnd)`` after every epoch of every fit in this block.
+
+    Works through pipelines, grid searches (in this process) and the layers of a
+    DBN, so it can drive a progress bar or a live plot without parsing ``verbose``
+    output. Callbacks nest; each block adds one.
+
+    Parameters
+    ----------
+    callback : callable
+        Receives one :class:`EpochEnd` per epoch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdbn import LogisticRegressionGD, on_epoch
+    >>> X, y = load_digits(return_X_y=True)
+    >>> seen = []
+    >>> with on_epoch(seen.append):
+    ...     _ = LogisticRegressionGD(max_iter=3, tol=0).fit(X / 16, y)
+    >>> len(seen), seen[-1].estimator, seen[-1].epoch
+    (3, 'LogisticRegressionGD', 3)
+    """
+    token = _CALLBACKS.set((*_CALLBACKS.get(), callback))
+    try:
+        yield
+    finally:
+        _CALLBACKS.reset(token)
+
+
+@contextmanager
+def stage(estimator, name):
+    """Label the training inside this block: whose it is, and what it trains."""
+    token = _STAGE.set((type(estimator).__name__, name))
+    try:
+        yield
+    finally:
+        _STAGE.reset(token)
+
+
+def _notify(est, loss, max_epochs):
+    callbacks = _CALLBACKS.get()
+    if not callbacks:
+        return
+    scores = getattr(est, "validation_scores_", None)
+    owner, name = _STAGE.get() or (type(est).__name__, "training")
+    event = EpochEnd(
+        estimator=owner,
+        stage=name,
+        epoch=est.n_iter_,
+        max_epochs=max_epochs,
+        loss=loss,
+        validation_score=scores[-1] if scores else None,
+    )
+    for callback in callbacks:
+        callback(event)
 
 
 def resolve_batch_size(batch_size, n_samples):
@@ -212,6 +306,7 @@ def train(
                 _record_loss(est, loss, tol)
             if verbose:
                 _print_epoch(est, loss, extra, validation, start)
+            _notify(est, loss, max_epochs)
             optimizer.iteration_ends(est.t_)
             if gtol and grad_norm < gtol:
                 if verbose:

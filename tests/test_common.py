@@ -29,7 +29,12 @@ def all_estimators():
 
 
 # Small, quick settings for the checks; every estimator must still pass them all.
-FAST_PARAMS = {}
+_SMALL_DBN = dict(hidden_layer_sizes=(16, 8), rbm_n_iter=3, max_iter=100)
+FAST_PARAMS = {
+    "DBNClassifier": _SMALL_DBN,
+    "DBNRegressor": _SMALL_DBN,
+    "DBNTransformer": dict(hidden_layer_sizes=(16, 8), rbm_n_iter=3),
+}
 
 
 def _instances(transformers_only=False):
@@ -41,7 +46,13 @@ def _instances(transformers_only=False):
 
 def test_all_estimators_found():
     names = {cls.__name__ for cls in all_estimators()}
-    assert "LogisticRegressionGD" in names
+    assert names == {
+        "DBNClassifier",
+        "DBNRegressor",
+        "DBNTransformer",
+        "LogisticRegressionGD",
+        "RBMTransformer",
+    }
 
 
 @parametrize_with_checks(list(_instances()))

@@ -1,0 +1,166 @@
+"""DBNClassifier against MLPClassifier and an RBM + logistic-regression pipeline.
+
+On the MNIST split (``--data`` or ``$SKDBN_DATA``: the first 8,000 test-set images
+train, the last 2,000 test; pixels / 255), in one process and with the same hidden
+sizes, fine-tuning epochs, batch size and dtype:
+
+- DBNClassifier (pre-training, then fine-tuning),
+- MLPClassifier (logistic activation, adam),
+- DBNClassifier(pretrain=False) (the ablation),
+- Pipeline(BernoulliRBM -> LogisticRegression), scikit-learn's RBM recipe.
+
+Prints test accuracy, fit time with pre-training and fine-tuning apart, the
+fine-tuning throughput (samples/s) and the ratio to MLPClassifier's. Without MNIST it
+falls back to digits (80/20), which is much too small to time anything.
+
+    SKDBN_DATA=../shared/data/mnist10k python benchmarks/bench_dbn.py
+"""
+
+import argparse
+import time
+import warnings
+
+from _common import add_common_arguments, load_split, machine_description
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import BernoulliRBM, MLPClassifier
+from sklearn.pipeline import make_pipeline
+
+from skdbn import DBNClassifier
+
+
+def dbn_settings(args):
+    """The settings documented for MNIST in DBNClassifier's docstring."""
+    return dict(
+        hidden_layer_sizes=args.hidden,
+        rbm_n_iter=args.rbm_epochs,
+        rbm_batch_size=args.rbm_batch,
+        rbm_learning_rate=args.rbm_learning_rate,
+        max_iter=args.epochs,
+        batch_size=args.batch,
+        learning_rate_init=args.learning_rate,
+        dropout=args.dropout,
+        tol=0.0,
+        random_state=0,
+    )
+
+
+class Timed:
+    """Wraps an estimator's pre-training step to time it apart from fine-tuning."""
+
+    def __init__(self, estimator):
+        self.seconds = 0.0
+        original = estimator._pretrain
+
+        def pretrain(*args, **kwargs):
+            start = time.perf_counter()
+            result = original(*args, **kwargs)
+            self.seconds += time.perf_counter() - start
+            return result
+
+        estimator._pretrain = pretrain
+
+
+def run(name, model, data, epochs):
+    X_train, X_test, y_train, y_test = data
+    timer = Timed(model) if hasattr(model, "_pretrain") else None
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X_train, y_train)
+    total = time.perf_counter() - start
+    pretrain = timer.seconds if timer else 0.0
+    fine_tune = total - pretrain
+    return {
+        "name": name,
+        "accuracy": model.score(X_test, y_test),
+        "total": total,
+        "pretrain": pretrain,
+        "fine_tune": fine_tune,
+        "throughput": epochs * len(X_train) / fine_tune,
+    }
+
+
+def main():
+    parser = add_common_arguments(argparse.ArgumentParser(description=__doc__))
+    parser.add_argument("--hidden", type=int, nargs="+", default=[500, 500])
+    parser.add_argument("--epochs", type=int, default=30, help="fine-tuning epochs")
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--dropout", type=float, default=0.2)
+    parser.add_argument("--rbm-epochs", type=int, default=5)
+    parser.add_argument("--rbm-batch", type=int, default=20)
+    parser.add_argument("--rbm-learning-rate", type=float, default=0.05)
+    args = parser.parse_args()
+    args.hidden = tuple(args.hidden)
+    name, *data = load_split(args.data, args.dtype)
+    mlp = MLPClassifier(
+        hidden_layer_sizes=args.hidden,
+        activation="logistic",
+        solver="adam",
+        batch_size=args.batch,
+        learning_rate_init=args.learning_rate,
+        max_iter=args.epochs,
+        tol=0.0,
+        random_state=0,
+    )
+    rbm_pipeline = make_pipeline(
+        BernoulliRBM(
+            n_components=args.hidden[0],
+            learning_rate=args.rbm_learning_rate,
+            batch_size=args.rbm_batch,
+            n_iter=args.rbm_epochs,
+            random_state=0,
+        ),
+        LogisticRegression(C=10, max_iter=1000),
+    )
+    models = {
+        "DBNClassifier": (DBNClassifier(**dbn_settings(args)), args.epochs),
+        "MLPClassifier": (mlp, args.epochs),
+        "DBNClassifier(pretrain=False)": (
+            DBNClassifier(pretrain=False, **dbn_settings(args)),
+            args.epochs,
+        ),
+        "BernoulliRBM + LogisticRegression": (rbm_pipeline, args.rbm_epochs),
+    }
+    results = []
+    for _ in range(args.repeats):
+        for label, (model, epochs) in models.items():
+            results.append(run(label, model, data, epochs))
+    print(f"data: {name}; dtype {args.dtype}; {machine_description()}")
+    print(
+        f"hidden {args.hidden}, {args.epochs} fine-tuning epochs, batch {args.batch}, "
+        f"lr {args.learning_rate}, dropout {args.dropout}; pre-training "
+        f"{args.rbm_epochs} epochs, batch {args.rbm_batch}, lr "
+        f"{args.rbm_learning_rate}; median of {args.repeats} alternated runs"
+    )
+    table(results, list(models))
+
+
+def table(results, names):
+    from statistics import median
+
+    summary = {
+        n: {
+            k: median(r[k] for r in results if r["name"] == n)
+            for k in ("accuracy", "total", "pretrain", "fine_tune", "throughput")
+        }
+        for n in names
+    }
+    mlp = summary["MLPClassifier"]
+    print(
+        "| model | test accuracy | fit (s) | pre-training (s) | fine-tuning (s) "
+        "| fine-tuning samples/s | vs MLP |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n in names:
+        s = summary[n]
+        ratio = s["throughput"] / mlp["throughput"]
+        print(
+            f"| {n} | {s['accuracy']:.4f} | {s['total']:.1f} | {s['pretrain']:.1f} "
+            f"| {s['fine_tune']:.1f} | {s['throughput']:,.0f} | {ratio:.2f}x |"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""Deep Belief Networks: greedy layer-wise pre-training of a stack of RBMs.
+
+:class:`PretrainingMixin` holds the ``rbm_*`` parameters and the greedy fit, shared
+by the unsupervised :class:`DBNTransformer` and the fine-tuned
+:class:`~skdbn.DBNClassifier` / :class:`~skdbn.DBNRegressor`. Each layer is trained
+by :func:`skdbn._cd.fit_rbm`, the function behind ``RBMTransformer.fit``, on the
+hidden probabilities of the layer below.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _cd, _training
+from ._rbm import RBMTransformer, validate_visible_data
+
+# RBMTransformer parameters exposed once for every layer, as ``rbm_<name>``.
+RBM_OPTIONS = (
+    "learning_rate",
+    "n_iter",
+    "batch_size",
+    "k",
+    "persistent",
+    "momentum",
+    "final_momentum",
+    "momentum_switch",
+    "weight_decay",
+    "sparsity_target",
+    "sparsity_cost",
+)
+
+PRETRAINING_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "visible_units": RBMTransformer._parameter_constraints["visible_units"],
+    **{
+        f"rbm_{name}": RBMTransformer._parameter_constraints[name]
+        for name in RBM_OPTIONS
+    },
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+def check_layer_sizes(hidden_layer_sizes):
+    """The layer sizes as a tuple of positive ints, or a clear ValueError."""
+    sizes = np.atleast_1d(np.asarray(hidden_layer_sizes))
+    if sizes.ndim != 1 or sizes.size == 0 or not np.issubdtype(sizes.dtype, np.integer):
+        raise ValueError(
+            "hidden_layer_sizes must be a positive int or a non-empty sequence of "
+            f"positive ints, got {hidden_layer_sizes!r}."
+        )
+    if (sizes < 1).any():
+        raise ValueError(f"hidden_layer_sizes must be >= 1, got {hidden_layer_sizes}.")
+    return tuple(int(s) for s in sizes)
+
+
+class PretrainingMixin:
+    """The ``rbm_*`` parameters and greedy layer-wise pre-training."""
+
+    def _rbm_params(self, layer):
+        """RBMTransformer parameters of one layer (its seed is given at fit)."""
+        params = {name: getattr(self, f"rbm_{name}") for name in RBM_OPTIONS}
+        params["visible_units"] = self.visible_units if layer == 0 else "bernoulli"
+        params["verbose"] = self.verbose
+        return params
+
+    def _pretrain(self, X, rng):
+        """Fit one RBM per hidden layer, bottom up; returns the fitted RBMs.
+
+        ``rng`` is used by the layers in turn, so the first layer equals an
+        RBMTransformer with the same parameters and ``random_state``.
+        """
+        rbms = []
+        H = X
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
+        for layer, n_units in enumerate(sizes):
+            params = self._rbm_params(layer)
+            name = f"pre-training layer {layer + 1}/{len(sizes)}"
+            if self.verbose:
+                print(f"[{type(self).__name__}] {name}")
+            with _training.stage(self, name):
+                trainer = _cd.fit_rbm(H, n_units, rng=rng, **params)
+            rbm = RBMTransformer(n_components=n_units, random_state=None, **params)
+            rbm._store(trainer, monitored=False)
+            rbm.n_features_in_ = H.shape[1]
+            rbms.append(rbm)
+            H = rbm._hidden_probs(H)
+        return rbms
+
+
+class DBNTransformer(
+    PretrainingMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Deep Belief Network: a stack of RBMs pre-trained greedily, layer by layer.
+
+    The first RBM models the data; each further RBM models the hidden
+    probabilities of the one below. The result is an unsupervised, generative
+    model: :meth:`transform` passes data up to the top layer's probabilities,
+    :meth:`inverse_transform` passes them back down, and :meth:`sample` generates
+    new data (Gibbs sampling in the top RBM, then one top-down pass).
+
+    Read more in the :ref:`User Guide <dbn>`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Number of hidden units of each layer, bottom to top.
+    visible_units : {'bernoulli', 'gaussian'}, default='bernoulli'
+        Units of the bottom layer's visible (data) layer; upper layers model
+        probabilities and are always Bernoulli.
+    rbm_learning_rate : float, default=0.05
+        ``learning_rate`` of every layer's RBM.
+    rbm_n_iter : int, default=10
+        Epochs of pre-training per layer.
+    rbm_batch_size : int, default=10
+        Mini-batch size of pre-training.
+    rbm_k : int, default=1
+        Gibbs steps of contrastive divergence.
+    rbm_persistent : bool, default=False
+        Persistent contrastive divergence instead of CD-k.
+    rbm_momentum, rbm_final_momentum : float, default=0.5, 0.9
+        Momentum for the first ``rbm_momentum_switch`` epochs, and after.
+    rbm_momentum_switch : int, default=5
+        Epoch at which the momentum switches.
+    rbm_weight_decay : float, default=1e-4
+        L2 cost on the weights.
+    rbm_sparsity_target, rbm_sparsity_cost : float, default=0.1, 0.0
+        Target mean activity of the hidden units and the cost of missing it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every layer's training (one generator, used by the layers in turn)
+        and the default generator of :meth:`sample`.
+    verbose : int, default=0
+        Print the pre-training progress of each layer.
+
+    Attributes
+    ----------
+    rbms_ : list of RBMTransformer
+        The fitted layers, bottom first; each is a usable, fitted RBMTransformer
+        (``rbms_[i].components_`` has shape ``(n_units[i], n_units[i - 1])``).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    RBMTransformer : One layer of this stack.
+    DBNClassifier : The same stack fine-tuned with a softmax output.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdbn import DBNTransformer
+    >>> X = load_digits().data / 16
+    >>> dbn = DBNTransformer(hidden_layer_sizes=(32, 16), random_state=0).fit(X)
+    >>> dbn.transform(X).shape
+    (1797, 16)
+    >>> dbn.sample(3, random_state=0).shape
+    (3, 64)
+    """
+
+    _parameter_constraints = dict(PRETRAINING_CONSTRAINTS)
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 128),
+        *,
+        visible_units="bernoulli",
+        rbm_learning_rate=0.05,
+        rbm_n_iter=10,
+        rbm_batch_size=10,
+        rbm_k=1,
+        rbm_persistent=False,
+        rbm_momentum=0.5,
+        rbm_final_momentum=0.9,
+        rbm_momentum_switch=5,
+        rbm_weight_decay=1e-4,
+        rbm_sparsity_target=0.1,
+        rbm_sparsity_cost=0.0,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.visible_units = visible_units
+        self.rbm_learning_rate = rbm_learning_rate
+        self.rbm_n_iter = rbm_n_iter
+        self.rbm_batch_size = rbm_batch_size
+        self.rbm_k = rbm_k
+        self.rbm_persistent = rbm_persistent
+        self.rbm_momentum = rbm_momentum
+        self.rbm_final_momentum = rbm_final_momentum
+        self.rbm_momentum_switch = rbm_momentum_switch
+        self.rbm_weight_decay = rbm_weight_decay
+        self.rbm_sparsity_target = rbm_sparsity_target
+        self.rbm_sparsity_cost = rbm_sparsity_cost
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Pre-train the stack greedily on X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data: in [0, 1] for Bernoulli visible units, standardised
+            for Gaussian ones. float32 data trains in float32.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DBNTransformer
+            The fitted model.
+        """
+        X = validate_visible_data(self, X, reset=True)
+        self.rbms_ = self._pretrain(X, check_random_state(self.random_state))
+        self._n_features_out = self.rbms_[-1].components_.shape[0]
+        return self
+
+    def transform(self, X):
+        """Top-layer hidden probabilities (deterministic, mean-field upward pass).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        for rbm in self.rbms_:
+            X = rbm._hidden_probs(X)
+        return X
+
+    def inverse_transform(self, H):
+        """Top-down pass: from top-layer states to visible means.
+
+        Parameters
+        ----------
+        H : array-like of shape (n_samples, hidden_layer_sizes[-1])
+
+        Returns
+        -------
+        X_rec : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        H = check_array(H, dtype=(np.float64, np.float32))
+        for rbm in reversed(self.rbms_):
+            H = rbm.inverse_transform(H)
+        return H
+
+    def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
+        """Generate data: Gibbs sampling in the top RBM, then one top-down pass.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of independent chains (and samples).
+        n_steps : int, default=1000
+            Gibbs steps in the top RBM.
+        random_state : int, RandomState instance or None, default=None
+            None continues the top RBM's own generator.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_in_)
+            Visible means of the bottom layer.
+        """
+        check_is_fitted(self)
+        top = self.rbms_[-1].sample(
+            n_samples, n_steps=n_steps, random_state=random_state
+        )
+        for rbm in reversed(self.rbms_[:-1]):
+            top = rbm.inverse_transform(top)
+        return top
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,667 @@
+"""DBNClassifier and DBNRegressor: a pre-trained stack fine-tuned by backprop.
+
+Pre-training is :class:`skdbn._dbn.PretrainingMixin` (one RBM per hidden layer);
+fine-tuning adds an output layer and trains the whole network with
+:class:`skdbn._network.NetworkObjective` through the shared training loop
+(:class:`skdbn._base.GradientDescentMixin`), exactly as LogisticRegressionGD does
+with no hidden layer.
+"""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import TransformerTags, check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import _network, _training
+from ._activations import log_sigmoid, log_softmax
+from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
+from ._rbm import check_visible_range
+
+_FINE_TUNING_DOC = """
+    pretrain : bool, default=True
+        Pre-train the hidden layers as a DBN before fine-tuning; ``False`` starts
+        from random (Glorot) weights, which makes the ablation one parameter.
+    hidden_layer_sizes, visible_units, rbm_* :
+        The stack and its pre-training, as in :class:`DBNTransformer`.
+    solver : {'sgd', 'adam'}, default='adam'
+        Fine-tuning optimiser.
+    learning_rate_init : float, default=0.01
+        Initial fine-tuning step size (ten times MLPClassifier's: pre-trained
+        sigmoid layers fine-tune well, and fast, with it).
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Step-size schedule of 'sgd' (as MLPClassifier).
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+    nesterovs_momentum : bool, default=True
+        Nesterov's momentum for 'sgd'.
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters.
+    alpha : float, default=1e-4
+        L2 penalty ``0.5 * alpha * ||W||^2`` on the weights, divided by the batch
+        size when added to the mean loss (MLPClassifier's convention).
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit during fine-tuning (inverted
+        dropout: predictions use the full network unscaled). Values around 0.2-0.5
+        regularise large networks.
+    batch_size : int, 'auto' or None, default='auto'
+        Fine-tuning mini-batch size; 'auto' is ``min(200, n_samples)``, None the
+        full batch.
+    max_iter : int, default=200
+        Maximum fine-tuning epochs.
+    tol : float, default=1e-4
+        Fine-tuning stops when the training loss (or the validation score with
+        ``early_stopping``) has not improved by ``tol`` for ``n_iter_no_change``
+        epochs.
+    n_iter_no_change : int, default=10
+        Epochs without improvement tolerated by ``tol``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its score stops
+        improving, and keep the best weights.
+    validation_fraction : float, default=0.1
+        Share of the data held out for early stopping.
+    shuffle : bool, default=True
+        Reshuffle the samples every fine-tuning epoch.
+    warm_start : bool, default=False
+        Refit from the current (fine-tuned) weights, skipping pre-training.
+    random_state : int, RandomState instance or None, default=None
+        Seeds pre-training (first), the output layer's initial weights, dropout
+        and shuffling.
+    verbose : int, default=0
+        Print progress of pre-training and one line per fine-tuning epoch.
+"""
+
+_FINE_TUNING_ATTRIBUTES = """
+    coefs_ : list of ndarray
+        Weights of each layer after fine-tuning; ``coefs_[i]`` has shape
+        ``(n_units_in, n_units_out)`` (the RBM's ``components_`` transposed).
+    intercepts_ : list of ndarray
+        Biases of each layer after fine-tuning.
+    pretraining_curves_ : list of list of float or None
+        Each layer's reconstruction-error curve from pre-training.
+    loss_curve_ : list of float
+        Fine-tuning loss at each epoch.
+    best_loss_ : float
+        Lowest fine-tuning loss.
+    validation_scores_ : list of float or None
+        With ``early_stopping``, the validation score after each epoch.
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+    n_iter_ : int
+        Fine-tuning epochs run.
+    t_ : int
+        Training samples seen by fine-tuning.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        'softmax', 'sigmoid' or 'identity'.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+"""
+
+
+def _glorot(rng, fan_in, fan_out, dtype):
+    bound = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
+
+
+class _BaseDBNNetwork(PretrainingMixin, GradientDescentMixin, BaseEstimator):
+    """Pre-training then fine-tuning; subclasses define the output and targets."""
+
+    _training_stage = "fine-tuning"
+
+    _parameter_constraints = {
+        **PRETRAINING_CONSTRAINTS,
+        **GD_PARAMETER_CONSTRAINTS,
+        "pretrain": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def _initialize(self, X, n_outputs, rng):
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
+        if self.pretrain:
+            check_visible_range(self, X)
+            rbms = self._pretrain(X, rng)
+            coefs = [rbm.components_.T.copy() for rbm in rbms]
+            intercepts = [rbm.intercept_hidden_.copy() for rbm in rbms]
+            self.pretraining_curves_ = [list(rbm.loss_curve_) for rbm in rbms]
+        else:
+            units = [X.shape[1], *sizes]
+            coefs = [
+                _glorot(rng, a, b, X.dtype)
+                for a, b in zip(units[:-1], units[1:], strict=True)
+            ]
+            intercepts = [np.zeros(b, dtype=X.dtype) for b in sizes]
+            self.pretraining_curves_ = None
+        coefs.append(_glorot(rng, sizes[-1], n_outputs, X.dtype))
+        intercepts.append(np.zeros(n_outputs, dtype=X.dtype))
+        self.coefs_, self.intercepts_ = coefs, intercepts
+        self.n_layers_ = len(coefs) + 1
+        self.n_outputs_ = n_outputs
+        _training.init_history(self, early_stopping=self.early_stopping)
+        self._optimizer = None
+
+    def _can_warm_start(self, X, n_outputs):
+        return (
+            self.warm_start
+            and hasattr(self, "coefs_")
+            and self.coefs_[0].dtype == X.dtype
+            and self.n_outputs_ == n_outputs
+        )
+
+    def _fine_tune(self, X, Y, sample_weight, rng, incremental):
+        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
+        objective = _network.NetworkObjective(
+            self.coefs_,
+            self.intercepts_,
+            hidden_activation="sigmoid",
+            output_activation=self.out_activation_,
+            alpha=self.alpha / batch_size,
+            dropout=self.dropout,
+            random_state=rng,
+        )
+        return self._fit_network(
+            objective,
+            X,
+            Y,
+            sample_weight,
+            incremental=incremental,
+            rng=rng,
+            score=self._validation_score,
+            stratify=self.out_activation_ == "softmax",
+        )
+
+    def _fit(self, X, Y, sample_weight=None, incremental=False):
+        rng = check_random_state(self.random_state)
+        first = not hasattr(self, "coefs_")
+        if first or not (incremental or self._can_warm_start(X, Y.shape[1])):
+            self._initialize(X, Y.shape[1], rng)
+        elif not incremental:
+            self.n_iter_ = 0
+        return self._fine_tune(X, Y, sample_weight, rng, incremental)
+
+    def _forward(self, X, output=True):
+        """Outputs of the network (or its top hidden layer with ``output=False``)."""
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        dtype = self.coefs_[0].dtype
+        n = len(self.coefs_) if output else len(self.coefs_) - 1
+        activations = _network.forward(
+            X.astype(dtype, copy=False),
+            self.coefs_[:n],
+            self.intercepts_[:n],
+            "sigmoid",
+            self.out_activation_ if output else "sigmoid",
+        )
+        return activations[-1]
+
+    def transform(self, X):
+        """Top hidden layer's activations after fine-tuning.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+        """
+        return self._forward(X, output=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        # transform() returns the top hidden layer, in the network's dtype.
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        return tags
+
+
+class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
+    __doc__ = (
+        """Deep Belief Network classifier: RBM pre-training, then backprop.
+
+    The hidden layers are first pre-trained greedily as a DBN (one RBM per layer,
+    unsupervised), then an output layer is added and the whole network is
+    fine-tuned on the labels by backpropagation of the cross-entropy: a softmax
+    for several classes, one sigmoid for two, and independent sigmoids for
+    multi-label targets (an indicator matrix). Fine-tuning parameters have
+    MLPClassifier's names and meanings.
+
+    Read more in the :ref:`User Guide <dbn>`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Hidden units of each layer, bottom to top.
+"""
+        + _FINE_TUNING_DOC
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels (for multi-label targets, the label indices).
+"""
+        + _FINE_TUNING_ATTRIBUTES
+        + """
+    See Also
+    --------
+    DBNTransformer : The unsupervised stack alone.
+    sklearn.neural_network.MLPClassifier : The same network without pre-training.
+
+    Notes
+    -----
+    If fine-tuning ends predicting one class for every training sample although
+    the data has several, a :class:`~sklearn.exceptions.ConvergenceWarning` says
+    so (usually the learning rate is too large or the inputs are not scaled).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdbn import DBNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = DBNClassifier(hidden_layer_sizes=(64,), max_iter=50, random_state=0)
+    >>> clf.fit(X[:1500] / 16, y[:1500]).score(X[1500:] / 16, y[1500:]) > 0.9
+    True
+    """
+    )
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 128),
+        *,
+        pretrain=True,
+        visible_units="bernoulli",
+        rbm_learning_rate=0.05,
+        rbm_n_iter=10,
+        rbm_batch_size=10,
+        rbm_k=1,
+        rbm_persistent=False,
+        rbm_momentum=0.5,
+        rbm_final_momentum=0.9,
+        rbm_momentum_switch=5,
+        rbm_weight_decay=1e-4,
+        rbm_sparsity_target=0.1,
+        rbm_sparsity_cost=0.0,
+        solver="adam",
+        learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        alpha=1e-4,
+        dropout=0.0,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        _set_params(self, locals())
+
+    def _encode(self, y, classes=None):
+        """Targets as a float matrix; sets ``classes_`` and the output type."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not hasattr(self, "_label_binarizer") or classes is not None:
+            labels = unique_labels(y) if classes is None else unique_labels(classes)
+            if type_of_target(y) != "multilabel-indicator" and labels.size < 2:
+                raise ValueError(
+                    "DBNClassifier needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {labels[0]!r}."
+                )
+            self._label_binarizer = LabelBinarizer().fit(
+                y if classes is None else classes
+            )
+            self.classes_ = self._label_binarizer.classes_
+            multiclass = self._label_binarizer.y_type_ == "multiclass"
+            self.out_activation_ = "softmax" if multiclass else "sigmoid"
+        elif np.setdiff1d(unique_labels(y), self.classes_).size:
+            raise ValueError(
+                f"y has labels {np.setdiff1d(unique_labels(y), self.classes_)} not in "
+                f"classes {self.classes_}."
+            )
+        return y, self._label_binarizer.transform(y)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; in [0, 1] for Bernoulli visible units. float32 data
+            trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix for multi-label targets.
+
+        Returns
+        -------
+        self : DBNClassifier
+            The fitted classifier.
+        """
+        X, y = self._validate_Xy(X, y, reset=True)
+        if not self.warm_start:
+            self.__dict__.pop("_label_binarizer", None)
+        y, Y = self._encode(y)
+        self._fit(X, Y.astype(X.dtype))
+        self._check_collapse(X, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """One epoch of fine-tuning on ``(X, y)``.
+
+        The first call initialises the network (pre-training on this ``X`` when
+        ``pretrain=True``) and needs ``classes``; every call then runs one
+        fine-tuning epoch over the mini-batches of ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        classes : array-like of shape (n_classes,), default=None
+            Every class that will ever be seen; required on the first call.
+
+        Returns
+        -------
+        self : DBNClassifier
+            The updated classifier.
+        """
+        first = not hasattr(self, "coefs_")
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        X, y = self._validate_Xy(X, y, reset=first)
+        if first:
+            self.__dict__.pop("_label_binarizer", None)
+        y, Y = self._encode(y, classes if first else None)
+        X = X.astype(self.coefs_[0].dtype if not first else X.dtype, copy=False)
+        return self._fit(X, Y.astype(X.dtype), incremental=True)
+
+    def _validate_Xy(self, X, y, reset):
+        return validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            reset=reset,
+        )
+
+    def _validation_score(self, objective, X, Y, sample_weight):
+        P = _network.forward(
+            X, self.coefs_, self.intercepts_, "sigmoid", self.out_activation_
+        )[-1]
+        if self.out_activation_ == "softmax":
+            correct = P.argmax(axis=1) == Y.argmax(axis=1)
+        else:
+            correct = ((P > 0.5) == (Y > 0.5)).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    def _check_collapse(self, X, y):
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return
+        predicted = np.unique(self.predict(X))
+        if predicted.size == 1 and np.unique(y).size > 1:
+            warnings.warn(
+                "DBNClassifier fine-tuning collapsed: it predicts the single class "
+                f"{predicted[0]!r} for every training sample. The learning rate "
+                f"(learning_rate_init={self.learning_rate_init}) may be too large, "
+                "the inputs unscaled (Bernoulli units want [0, 1]), or training too "
+                "short; try a smaller learning_rate_init, more max_iter, or "
+                "pretrain=True.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to one, except for multi-label targets (one independent
+            probability per label).
+        """
+        P = self._forward(X)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.column_stack([1 - P[:, 0], P[:, 0]])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        Z = self._logits(X)
+        if self.out_activation_ == "softmax":
+            return log_softmax(Z)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.column_stack([log_sigmoid(-Z[:, 0]), log_sigmoid(Z[:, 0])])
+        return log_sigmoid(Z)
+
+    def _logits(self, X):
+        H = self._forward(X, output=False)
+        return H @ self.coefs_[-1] + self.intercepts_[-1]
+
+    def predict(self, X):
+        """Predicted class (or label indicators for multi-label targets).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        """
+        P = self._forward(X)
+        if self.out_activation_ == "softmax":
+            return self.classes_[P.argmax(axis=1)]
+        return self._label_binarizer.inverse_transform((P > 0.5).astype(int))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
+    __doc__ = (
+        """Deep Belief Network regressor: RBM pre-training, then backprop.
+
+    The same pre-training as :class:`DBNClassifier`, then a linear output layer
+    fine-tuned on the squared error; several targets are fitted at once.
+    Fine-tuning parameters have MLPRegressor's names and meanings.
+
+    Read more in the :ref:`User Guide <dbn>`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(256, 128)
+        Hidden units of each layer, bottom to top.
+"""
+        + _FINE_TUNING_DOC
+        + """
+    Attributes
+    ----------
+"""
+        + _FINE_TUNING_ATTRIBUTES
+        + """
+    See Also
+    --------
+    DBNClassifier : The classifier with the same pre-training.
+    sklearn.neural_network.MLPRegressor : The same network without pre-training.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdbn import DBNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.rand(200, 5)
+    >>> y = X @ [1.0, -2.0, 0.5, 0.0, 1.0]
+    >>> reg = DBNRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    >>> reg.fit(X, y).score(X, y) > 0.9
+    True
+    """
+    )
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 128),
+        *,
+        pretrain=True,
+        visible_units="bernoulli",
+        rbm_learning_rate=0.05,
+        rbm_n_iter=10,
+        rbm_batch_size=10,
+        rbm_k=1,
+        rbm_persistent=False,
+        rbm_momentum=0.5,
+        rbm_final_momentum=0.9,
+        rbm_momentum_switch=5,
+        rbm_weight_decay=1e-4,
+        rbm_sparsity_target=0.1,
+        rbm_sparsity_cost=0.0,
+        solver="adam",
+        learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        alpha=1e-4,
+        dropout=0.0,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        _set_params(self, locals())
+
+    def _validate_Xy(self, X, y, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=True,
+            reset=reset,
+        )
+        return X, (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self : DBNRegressor
+            The fitted regressor.
+        """
+        self._y_1d = np.ndim(y) == 1
+        self.out_activation_ = "identity"
+        X, Y = self._validate_Xy(X, y, reset=True)
+        return self._fit(X, Y)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """One epoch of fine-tuning (the first call also initialises the network).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+
+        Returns
+        -------
+        self : DBNRegressor
+            The updated regressor.
+        """
+        first = not hasattr(self, "coefs_")
+        if first:
+            self._y_1d = np.ndim(y) == 1
+            self.out_activation_ = "identity"
+        X, Y = self._validate_Xy(X, y, reset=first)
+        if not first:
+            X, Y = X.astype(self.coefs_[0].dtype), Y.astype(self.coefs_[0].dtype)
+        return self._fit(X, Y, incremental=True)
+
+    def _validation_score(self, objective, X, Y, sample_weight):
+        P = _network.forward(X, self.coefs_, self.intercepts_, "sigmoid", "identity")
+        return r2_score(Y, P[-1], sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+        """
+        P = self._forward(X)
+        return P[:, 0] if self._y_1d else P
+
+
+def _set_params(estimator, arguments):
+    """Store ``__init__``'s arguments unchanged, as scikit-learn requires."""
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)
