@@ -11,11 +11,18 @@ import warnings
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import TransformerTags, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import (
     check_classification_targets,
@@ -123,7 +130,13 @@ def _glorot(rng, fan_in, fan_out, dtype):
     return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
 
 
-class _BaseDBNNetwork(PretrainingMixin, GradientDescentMixin, BaseEstimator):
+class _BaseDBNNetwork(
+    PretrainingMixin,
+    GradientDescentMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+):
     """Pre-training then fine-tuning; subclasses define the output and targets."""
 
     _training_stage = "fine-tuning"
@@ -154,6 +167,7 @@ class _BaseDBNNetwork(PretrainingMixin, GradientDescentMixin, BaseEstimator):
         coefs.append(_glorot(rng, sizes[-1], n_outputs, X.dtype))
         intercepts.append(np.zeros(n_outputs, dtype=X.dtype))
         self.coefs_, self.intercepts_ = coefs, intercepts
+        self._n_features_out = sizes[-1]  # transform() gives the top hidden layer
         self.n_layers_ = len(coefs) + 1
         self.n_outputs_ = n_outputs
         _training.init_history(self, early_stopping=self.early_stopping)
@@ -198,12 +212,17 @@ class _BaseDBNNetwork(PretrainingMixin, GradientDescentMixin, BaseEstimator):
             self.n_iter_ = 0
         return self._fine_tune(X, Y, sample_weight, rng, incremental)
 
-    def _forward(self, X, output=True):
+    def _forward(self, X, output=True, validate=True):
         """Outputs of the network (or its top hidden layer with ``output=False``)."""
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        if validate:
+            check_is_fitted(self)
+            X = validate_data(
+                self,
+                X,
+                accept_sparse="csr",
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
         dtype = self.coefs_[0].dtype
         n = len(self.coefs_) if output else len(self.coefs_) - 1
         activations = _network.forward(
@@ -232,7 +251,7 @@ class _BaseDBNNetwork(PretrainingMixin, GradientDescentMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         # transform() returns the top hidden layer, in the network's dtype.
-        tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
 
@@ -428,13 +447,17 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         return float(np.average(correct, weights=sample_weight))
 
     def _check_collapse(self, X, y):
+        """Warn when fine-tuning predicts one class for every training sample."""
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return
-        predicted = np.unique(self.predict(X))
+        P = self._forward(X, validate=False)
+        index = P.argmax(axis=1) if P.shape[1] > 1 else (P[:, 0] > 0.5).astype(int)
+        predicted = np.unique(index)
         if predicted.size == 1 and np.unique(y).size > 1:
+            label = self.classes_[predicted[0]]
             warnings.warn(
                 "DBNClassifier fine-tuning collapsed: it predicts the single class "
-                f"{predicted[0]!r} for every training sample. The learning rate "
+                f"{label!r} for every training sample. The learning rate "
                 f"(learning_rate_init={self.learning_rate_init}) may be too large, "
                 "the inputs unscaled (Bernoulli units want [0, 1]), or training too "
                 "short; try a smaller learning_rate_init, more max_iter, or "
@@ -587,6 +610,7 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         _set_params(self, locals())
 
     def _validate_Xy(self, X, y, reset):
+        """Validated X and y as a 2-D float matrix; remembers whether y was 1-D."""
         X, y = validate_data(
             self,
             X,
@@ -597,6 +621,8 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
             y_numeric=True,
             reset=reset,
         )
+        if reset:
+            self._y_1d = y.ndim == 1
         return X, (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -613,7 +639,6 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         self : DBNRegressor
             The fitted regressor.
         """
-        self._y_1d = np.ndim(y) == 1
         self.out_activation_ = "identity"
         X, Y = self._validate_Xy(X, y, reset=True)
         return self._fit(X, Y)
@@ -634,7 +659,6 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         """
         first = not hasattr(self, "coefs_")
         if first:
-            self._y_1d = np.ndim(y) == 1
             self.out_activation_ = "identity"
         X, Y = self._validate_Xy(X, y, reset=first)
         if not first:
@@ -658,6 +682,11 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         """
         P = self._forward(X)
         return P[:, 0] if self._y_1d else P
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
 
 def _set_params(estimator, arguments):

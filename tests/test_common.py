@@ -14,6 +14,13 @@ from sklearn.utils.estimator_checks import (
 
 import skdbn
 
+# The checks feed standardised (negative) data to every estimator: Bernoulli units
+# warn about it, as documented, and short fits may not converge.
+pytestmark = [
+    pytest.mark.filterwarnings(r"ignore:.*expects data in \[0, 1\]:UserWarning"),
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+]
+
 
 def all_estimators():
     """Every public estimator class exported by ``skdbn``, sorted by name."""
