@@ -16,36 +16,32 @@ to 8,000 rows (the same shape, so the same arithmetic; not the same images).
 
     python benchmarks/bench_rbm.py
     SKDBN_DATA=../shared/data/mnist10k python benchmarks/bench_rbm.py --repeats 5
-    python benchmarks/bench_rbm.py --dtype float64 --also-cd --profile
+    python benchmarks/bench_rbm.py --dtype float64 --also-cd --profile --threads 1
 """
 
 import argparse
 import cProfile
 import datetime
-import gzip
 import os
-import platform
 import pstats
 import time
 import tracemalloc
 import warnings
-from pathlib import Path
 from statistics import median
 
 import numpy as np
+from _common import machine_description, matmul_peak_gflops
 from sklearn.neural_network import BernoulliRBM
 
 from skdbn import RBMTransformer
+from skdbn.datasets import load_mnist
 
 
 def load_data(path, dtype, n_rows=8000):
     """MNIST's first ``n_rows`` test images, or upscaled digits; pixels in [0, 1]."""
     if path:
-        file = Path(path) / "t10k-images-idx3-ubyte.gz"
-        with gzip.open(file, "rb") as f:
-            raw = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
-        X = raw.reshape(-1, 784)[:n_rows] / 255.0
-        return f"MNIST {file} (first {n_rows:,} images)", X.astype(dtype)
+        X, _ = load_mnist(path, dtype=dtype)
+        return f"MNIST test set in {path} (first {n_rows:,} images)", X[:n_rows]
     from scipy.ndimage import zoom
     from sklearn.datasets import load_digits
 
@@ -53,19 +49,6 @@ def load_data(path, dtype, n_rows=8000):
     X = np.clip(zoom(images, (1, 3.5, 3.5), order=1), 0, 1).reshape(len(images), -1)
     X = np.resize(X, (n_rows, X.shape[1]))
     return f"digits upscaled to 28x28, repeated to {n_rows:,} rows", X.astype(dtype)
-
-
-def matmul_peak(dtype, n=2048, repeats=5):
-    """Best GFLOP/s of an n x n matrix product, measured now."""
-    rng = np.random.default_rng(0)
-    a, b = (rng.random((n, n)).astype(dtype) for _ in range(2))
-    out = np.empty((n, n), dtype=dtype)
-    best = np.inf
-    for _ in range(repeats + 1):  # the first one warms up
-        start = time.perf_counter()
-        np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
 
 
 def matmul_flops_per_epoch(name, n, d, h, batch, k=1):
@@ -128,8 +111,7 @@ def report(args, description, X, seconds, memory, peaks):
         f"{args.repeats} alternated repeats (median)"
     )
     print(
-        f"machine: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, numpy {np.__version__}; {X.dtype} matmul peak "
+        f"machine: {machine_description()}; {X.dtype} matmul peak "
         f"{peak:.1f} GFLOP/s (2048^2, best of 5; start {peaks[0]:.1f}, "
         f"end {peaks[1]:.1f})"
     )
@@ -154,22 +136,6 @@ def profile(model, X):
     pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
 
 
-def _patch_tanh_sigmoid():
-    """Experiment only: NumPy's SIMD tanh makes this sigmoid ~6x faster than
-    scipy's expit on float32 (max abs. error 1.2e-7); skdbn itself does not use it.
-    """
-    import skdbn._cd
-
-    def sigmoid(z, out=None):
-        out = np.multiply(z, 0.5, out=out)
-        np.tanh(out, out=out)
-        out *= 0.5
-        out += 0.5
-        return out
-
-    skdbn._cd.sigmoid = sigmoid
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -184,14 +150,7 @@ def main():
     parser.add_argument("--also-cd", action="store_true", help="also time CD-1")
     parser.add_argument("--profile", action="store_true", help="cProfile one fit")
     parser.add_argument("--threads", type=int, help="limit BLAS threads (all runs)")
-    parser.add_argument(
-        "--tanh-sigmoid",
-        action="store_true",
-        help="what-if: patch skdbn._cd to compute sigmoid(z) as (1 + tanh(z/2)) / 2",
-    )
     args = parser.parse_args()
-    if args.tanh_sigmoid:
-        _patch_tanh_sigmoid()
     if args.threads:
         from threadpoolctl import threadpool_limits
 
@@ -200,13 +159,12 @@ def main():
     description, X = load_data(args.data, args.dtype)
     models = make_models(args)
     threads = f", BLAS threads limited to {args.threads}" if args.threads else ""
-    what_if = ", skdbn patched with the tanh sigmoid" if args.tanh_sigmoid else ""
-    print(f"# bench_rbm.py, {datetime.date.today()}{threads}{what_if}")
-    peaks = [matmul_peak(X.dtype)]
+    print(f"# bench_rbm.py, {datetime.date.today()}{threads}")
+    peaks = [matmul_peak_gflops(X.dtype)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         seconds, memory = time_models(models, X, args.repeats)
-    peaks.append(matmul_peak(X.dtype))
+    peaks.append(matmul_peak_gflops(X.dtype))
     report(args, description, X, seconds, memory, peaks)
     print(
         "peak mem: tracemalloc peak during fit (model, optimiser state and work "

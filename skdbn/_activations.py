@@ -16,8 +16,10 @@ def sigmoid(z, out=None):
     Evaluated as ``(1 + tanh(z / 2)) / 2``: the same function, bounded at every
     step, and several times faster than ``scipy.special.expit`` because NumPy's
     ``tanh`` is vectorised. The absolute error is below the dtype's epsilon
-    (6.5e-8 in float32); where tiny probabilities need relative accuracy, use
-    :func:`log_sigmoid`. This is the hot loop of every RBM and DBN.
+    (6.5e-8 in float32), but values under about epsilon round to exactly 0 (and
+    those within epsilon of 1 to 1): where tiny probabilities need relative
+    accuracy, as in reported probabilities, go through :func:`log_sigmoid`. This
+    is the hot loop of every RBM and DBN.
     """
     if out is None:
         out = np.empty(np.shape(z), dtype=np.result_type(z, np.float32))

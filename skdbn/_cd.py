@@ -23,11 +23,10 @@ probability by at most ``2**-24``.
 """
 
 import numpy as np
-from scipy.linalg import blas
 
 from . import _training
 from ._activations import log_sigmoid, sigmoid
-from ._network import _dot
+from ._linalg import add_outer, axpy, dot
 from ._optimizers import SGD
 
 VISIBLE_UNITS = ("bernoulli", "gaussian")
@@ -36,7 +35,7 @@ SCHEDULES = ("constant", "invscaling", "linear")
 
 def hidden_probs(V, W, b, out=None):
     """``P(h = 1 | v)`` for each row of ``V`` (dense or sparse)."""
-    out = _dot(V, W.T, out=out)
+    out = dot(V, W.T, out=out)
     out += b
     return sigmoid(out, out=out)
 
@@ -75,16 +74,16 @@ def sample_visible(M, generator, visible_units="bernoulli", out=None, noise=None
 
 def free_energy(V, W, a, b, visible_units="bernoulli"):
     """``F(v) = -log sum_h exp(-E(v, h))`` for each row of ``V`` (dense or sparse)."""
-    Z = _dot(V, W.T)
+    Z = dot(V, W.T)
     Z += b
     np.negative(Z, out=Z)
     log_sigmoid(Z, out=Z)  # -softplus(b + W v)
     F = Z.sum(axis=1)
     if visible_units == "bernoulli":
-        F -= _dot(V, a)
+        F -= dot(V, a)
     else:
         sq = V.multiply(V).sum(axis=1) if hasattr(V, "multiply") else (V * V).sum(1)
-        F += 0.5 * (np.asarray(sq).ravel() - 2 * _dot(V, a) + a @ a)
+        F += 0.5 * (np.asarray(sq).ravel() - 2 * dot(V, a) + a @ a)
     return F
 
 
@@ -126,18 +125,6 @@ def init_params(X, n_components, rng, visible_units="bernoulli", dtype=None):
         p = np.clip(mean, 1e-3, 1 - 1e-3)
         mean = np.log(p / (1 - p))
     return W, np.zeros(n_components, dtype=dtype), mean.astype(dtype)
-
-
-def _axpy(alpha, x, y):
-    """``y += alpha * x`` in place for C-contiguous arrays, without a temporary."""
-    axpy = blas.get_blas_funcs("axpy", (y,))
-    axpy(x.ravel(), y.ravel(), a=alpha)
-
-
-def _add_outer(alpha, row, col, A):
-    """``A += alpha * outer(row, col)`` in place for a C-contiguous ``A``."""
-    ger = blas.get_blas_funcs("ger", (A,))
-    ger(alpha, col, row, a=A.T, overwrite_a=True)
 
 
 def _load(Xb, out):
@@ -325,7 +312,7 @@ class RBMObjective:
         coef[:n] = -1.0 / n
         np.matmul(coef, V, out=ga)
         if self.weight_decay:
-            _axpy(self.weight_decay, W, gW)
+            axpy(self.weight_decay, W, gW)
         if cost:
             q = self.hidden_activity
             q = (
@@ -336,7 +323,7 @@ class RBMObjective:
             self.hidden_activity = q
             penalty = (cost * (q - target)).astype(gb.dtype)
             gb += penalty
-            _add_outer(1.0, penalty, v_mean, gW)
+            add_outer(1.0, penalty, v_mean, gW)
 
 
 def _schedule(value, name, epochs_done, n_iter, power_t):

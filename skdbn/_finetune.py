@@ -479,10 +479,10 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
             Rows sum to one, except for multi-label targets (one independent
             probability per label).
         """
-        P = self._forward(X)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.column_stack([1 - P[:, 0], P[:, 0]])
-        return P
+        if self.out_activation_ == "softmax":
+            return self._forward(X)
+        # Sigmoid outputs from their logarithms: tiny probabilities stay accurate.
+        return np.exp(self.predict_log_proba(X))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed from the logits.
@@ -495,16 +495,13 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        Z = self._logits(X)
+        H = self._forward(X, output=False)
+        Z = H @ self.coefs_[-1] + self.intercepts_[-1]
         if self.out_activation_ == "softmax":
             return log_softmax(Z)
         if self._label_binarizer.y_type_ == "binary":
             return np.column_stack([log_sigmoid(-Z[:, 0]), log_sigmoid(Z[:, 0])])
         return log_sigmoid(Z)
-
-    def _logits(self, X):
-        H = self._forward(X, output=False)
-        return H @ self.coefs_[-1] + self.intercepts_[-1]
 
     def predict(self, X):
         """Predicted class (or label indicators for multi-label targets).

@@ -13,8 +13,9 @@ from sklearn.utils.validation import (
 )
 
 from . import _network, _training
-from ._activations import log_sigmoid, log_softmax, sigmoid, softmax
+from ._activations import log_sigmoid, log_softmax, softmax
 from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._linalg import dot
 
 
 class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator):
@@ -345,7 +346,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        scores = _network._dot(X, self.coef_.T.astype(X.dtype, copy=False))
+        scores = dot(X, self.coef_.T.astype(X.dtype, copy=False))
         scores += self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -378,8 +379,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
-            p = sigmoid(scores)
-            return np.column_stack([1 - p, p])
+            # From the log-probabilities: tiny probabilities keep their accuracy.
+            return np.exp(self._binary_log_proba(scores))
         return softmax(scores)
 
     def predict_log_proba(self, X):
@@ -395,8 +396,12 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
-            return np.column_stack([log_sigmoid(-scores), log_sigmoid(scores)])
+            return self._binary_log_proba(scores)
         return log_softmax(scores)
+
+    @staticmethod
+    def _binary_log_proba(scores):
+        return np.column_stack([log_sigmoid(-scores), log_sigmoid(scores)])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

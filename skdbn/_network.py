@@ -24,18 +24,9 @@ Logistic regression is the network with no hidden layer.
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._linalg import axpy, dot
 
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "identity")
-
-
-def _dot(A, W, out=None):
-    """``A @ W`` for dense or sparse ``A``, written into ``out`` when given."""
-    if out is None:
-        return A @ W
-    if hasattr(A, "toarray"):  # sparse: the product is dense, copy it in
-        out[...] = A @ W
-        return out
-    return np.matmul(A, W, out=out)
 
 
 def forward(
@@ -66,7 +57,7 @@ def forward(
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         buf = None if out is None else out[i][:n_samples]
-        A = _dot(activations[-1], W, out=buf)
+        A = dot(activations[-1], W, out=buf)
         A += b
         name = hidden_activation if i < last else output_activation
         if name is not None:
@@ -198,7 +189,7 @@ def loss_and_gradients(
 
     derivative = DERIVATIVES[hidden_activation]
     for i in range(len(coefs) - 1, -1, -1):
-        _dot(activations[i].T, delta, out=coef_grads[i])
+        dot(activations[i].T, delta, out=coef_grads[i])
         np.sum(delta, axis=0, out=intercept_grads[i])
         _add_penalty_gradient(coef_grads[i], coefs[i], alpha, l1_ratio)
         if i > 0:
@@ -218,7 +209,7 @@ def _add_penalty_gradient(grad, W, alpha, l1_ratio):
     if alpha == 0:
         return
     if l1_ratio < 1:
-        grad += (alpha * (1 - l1_ratio)) * W
+        axpy(alpha * (1 - l1_ratio), W, grad)
     if l1_ratio > 0:
         grad += (alpha * l1_ratio) * np.sign(W)
 
