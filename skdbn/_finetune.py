@@ -479,6 +479,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
             Rows sum to one, except for multi-label targets (one independent
             probability per label).
         """
+        check_is_fitted(self)
         if self.out_activation_ == "softmax":
             return self._forward(X)
         # Sigmoid outputs from their logarithms: tiny probabilities stay accurate.
@@ -495,6 +496,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
+        check_is_fitted(self)
         H = self._forward(X, output=False)
         Z = H @ self.coefs_[-1] + self.intercepts_[-1]
         if self.out_activation_ == "softmax":
