@@ -141,6 +141,48 @@ class _BaseDBNNetwork(
 
     _training_stage = "fine-tuning"
 
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 128),
+        *,
+        pretrain=True,
+        visible_units="bernoulli",
+        rbm_learning_rate=0.05,
+        rbm_n_iter=10,
+        rbm_batch_size=10,
+        rbm_k=1,
+        rbm_persistent=False,
+        rbm_momentum=0.5,
+        rbm_final_momentum=0.9,
+        rbm_momentum_switch=5,
+        rbm_weight_decay=1e-4,
+        rbm_sparsity_target=0.1,
+        rbm_sparsity_cost=0.0,
+        solver="adam",
+        learning_rate_init=0.01,
+        learning_rate="constant",
+        power_t=0.5,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        alpha=1e-4,
+        dropout=0.0,
+        batch_size="auto",
+        max_iter=200,
+        tol=1e-4,
+        n_iter_no_change=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        shuffle=True,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        # Both subclasses share these parameters and defaults.
+        _set_params(self, locals())
+
     _parameter_constraints = {
         **PRETRAINING_CONSTRAINTS,
         **GD_PARAMETER_CONSTRAINTS,
@@ -303,47 +345,6 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
     True
     """
     )
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(256, 128),
-        *,
-        pretrain=True,
-        visible_units="bernoulli",
-        rbm_learning_rate=0.05,
-        rbm_n_iter=10,
-        rbm_batch_size=10,
-        rbm_k=1,
-        rbm_persistent=False,
-        rbm_momentum=0.5,
-        rbm_final_momentum=0.9,
-        rbm_momentum_switch=5,
-        rbm_weight_decay=1e-4,
-        rbm_sparsity_target=0.1,
-        rbm_sparsity_cost=0.0,
-        solver="adam",
-        learning_rate_init=0.01,
-        learning_rate="constant",
-        power_t=0.5,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        alpha=1e-4,
-        dropout=0.0,
-        batch_size="auto",
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-    ):
-        _set_params(self, locals())
 
     def _encode(self, y, classes=None):
         """Targets as a float matrix; sets ``classes_`` and the output type."""
@@ -566,47 +567,6 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
     True
     """
     )
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(256, 128),
-        *,
-        pretrain=True,
-        visible_units="bernoulli",
-        rbm_learning_rate=0.05,
-        rbm_n_iter=10,
-        rbm_batch_size=10,
-        rbm_k=1,
-        rbm_persistent=False,
-        rbm_momentum=0.5,
-        rbm_final_momentum=0.9,
-        rbm_momentum_switch=5,
-        rbm_weight_decay=1e-4,
-        rbm_sparsity_target=0.1,
-        rbm_sparsity_cost=0.0,
-        solver="adam",
-        learning_rate_init=0.01,
-        learning_rate="constant",
-        power_t=0.5,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        alpha=1e-4,
-        dropout=0.0,
-        batch_size="auto",
-        max_iter=200,
-        tol=1e-4,
-        n_iter_no_change=10,
-        early_stopping=False,
-        validation_fraction=0.1,
-        shuffle=True,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-    ):
-        _set_params(self, locals())
 
     def _validate_Xy(self, X, y, reset):
         """Validated X and y as a 2-D float matrix; remembers whether y was 1-D."""
