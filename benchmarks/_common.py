@@ -16,7 +16,16 @@ def add_common_arguments(parser):
     )
     parser.add_argument("--repeats", type=int, default=3, help="alternated repeats")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--threads", type=int, help="limit BLAS threads (all runs)")
     return parser
+
+
+def limit_threads(n):
+    """Limit BLAS threads for the whole run (skdbn and its peer alike)."""
+    if n:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(n)
 
 
 def load_split(data, dtype):

@@ -13,7 +13,13 @@ fit time, the ratio to lbfgs and the test accuracy.
 import argparse
 import warnings
 
-from _common import add_common_arguments, alternate, load_split, machine_description
+from _common import (
+    add_common_arguments,
+    alternate,
+    limit_threads,
+    load_split,
+    machine_description,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.preprocessing import StandardScaler
@@ -25,6 +31,7 @@ def main():
     parser = add_common_arguments(argparse.ArgumentParser(description=__doc__))
     parser.add_argument("--alpha", type=float, default=1e-4)
     args = parser.parse_args()
+    limit_threads(args.threads)
     name, X_train, X_test, y_train, y_test = load_split(args.data, args.dtype)
     scaler = StandardScaler().fit(X_train)
     X_train = scaler.transform(X_train).astype(args.dtype)

@@ -335,6 +335,23 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
     the data has several, a :class:`~sklearn.exceptions.ConvergenceWarning` says
     so (usually the learning rate is too large or the inputs are not scaled).
 
+    Recommended settings for MNIST-sized images (pixels scaled to [0, 1]), which
+    reach 0.980 test accuracy when trained on 8,000 MNIST digits and tested on
+    2,000 (mean of three seeds; MLPClassifier with the same layers and epochs:
+    0.972; see ``benchmarks/bench_dbn.py``)::
+
+        DBNClassifier(
+            hidden_layer_sizes=(500, 500),
+            rbm_n_iter=10, rbm_batch_size=20, rbm_learning_rate=0.05,
+            solver="sgd", learning_rate_init=0.4, momentum=0.9,
+            batch_size=100, max_iter=30, dropout=0.2,
+        )
+
+    Pre-trained sigmoid layers tolerate, and profit from, a large fine-tuning
+    step with Nesterov momentum; Adam with ``learning_rate_init=0.01`` (the
+    default) suits small data such as scikit-learn's digits (0.982 in shuffled
+    5-fold cross-validation).
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

@@ -177,3 +177,34 @@ def test_validation_split_too_small():
             rng=np.random.RandomState(0),
             stratify=False,
         )
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_on_epoch_reports_every_epoch_with_stage_labels():
+    from sklearn.datasets import load_digits
+
+    from skdbn import DBNClassifier, EpochEnd, LogisticRegressionGD, on_epoch
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    events, outer = [], []
+    with on_epoch(outer.append), on_epoch(events.append):
+        DBNClassifier((8, 4), rbm_n_iter=2, max_iter=3, tol=0, random_state=0).fit(X, y)
+    assert all(isinstance(e, EpochEnd) for e in events)
+    assert [(e.stage, e.epoch) for e in events] == [
+        ("pre-training layer 1/2", 1),
+        ("pre-training layer 1/2", 2),
+        ("pre-training layer 2/2", 1),
+        ("pre-training layer 2/2", 2),
+        ("fine-tuning", 1),
+        ("fine-tuning", 2),
+        ("fine-tuning", 3),
+    ]
+    assert {e.estimator for e in events} == {"DBNClassifier"}
+    assert events[-1].max_epochs == 3 and np.isfinite(events[-1].loss)
+    assert outer == events  # nested callbacks all fire
+    with on_epoch(events.append):
+        pass
+    n = len(events)
+    LogisticRegressionGD(max_iter=2, tol=0).fit(X, y)  # outside any block: silent
+    assert len(events) == n
