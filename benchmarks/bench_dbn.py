@@ -100,7 +100,7 @@ def main():
     parser.add_argument("--dropout", type=float, default=0.2)
     parser.add_argument("--rbm-epochs", type=int, default=10)
     parser.add_argument("--rbm-batch", type=int, default=20)
-    parser.add_argument("--rbm-learning-rate", type=float, default=0.1)
+    parser.add_argument("--rbm-learning-rate", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     limit_threads(args.threads)

@@ -1,9 +1,9 @@
 """Gradient-descent optimisers as plain classes, updating parameters in place.
 
 ``update_params(params, grads)`` moves every array in ``params`` one step against
-the matching array in ``grads``. The gradients are scratch space: the optimisers
-overwrite them while they work, so one step allocates nothing. Callers recompute the
-gradients before the next step anyway.
+the matching array in ``grads``, in place and without allocating: SGD uses fused
+BLAS ``axpy`` updates, Adam uses the gradients as scratch space (it overwrites
+them; callers recompute the gradients before the next step anyway).
 
 The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`:
 
@@ -14,6 +14,8 @@ The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`
 """
 
 import numpy as np
+
+from ._linalg import axpy
 
 
 class BaseOptimizer:
@@ -85,19 +87,18 @@ class SGD(BaseOptimizer):
         self.velocities = [np.zeros_like(p) for p in params]
 
     def update_params(self, params, grads):
-        """Take one step in place; ``grads`` are overwritten."""
+        """Take one step in place (``grads`` are left unchanged)."""
         lr, mu = self.learning_rate, self.momentum
+        # Fused BLAS updates: each line is one pass over the array, no temporary.
         for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
-            grad *= -lr  # grad now holds the plain gradient step
             if mu == 0:
-                param += grad
+                axpy(-lr, grad, param)
                 continue
             velocity *= mu
-            velocity += grad
-            if self.nesterov:
-                param += grad
-                np.multiply(velocity, mu, out=grad)
-                param += grad
+            axpy(-lr, grad, velocity)  # v <- mu * v - lr * grad
+            if self.nesterov:  # step mu * v - lr * grad
+                axpy(mu, velocity, param)
+                axpy(-lr, grad, param)
             else:
                 param += velocity
 
