@@ -1,55 +1,699 @@
-"""The ``skdbn`` command."""
+"""The ``skdbn`` command: demo, fit, predict, evaluate, sample, info.
+
+Every user error (a missing file, a malformed CSV, an unknown column, a file that
+is not a skdbn model) is reported as one line on stderr with exit code 2, never a
+traceback. CSV files are read by :func:`skdbn.datasets.load_csv`, model files
+written and read by :mod:`skdbn.io` (skops' secure format), and training reports
+its epochs to the progress bar through :func:`skdbn.on_epoch`.
+"""
 
 import argparse
+import contextlib
+import os
 import sys
 import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+class UsageError(Exception):
+    """A mistake the user can fix: reported in one line, exit code 2."""
+
+
+def read_table(path, *, header="auto", target=None):
+    """:func:`skdbn.datasets.load_csv`, with its errors turned into UsageError."""
+    from .datasets import CSVFormatError, load_csv
+
+    try:
+        return load_csv(path, target=target, header=header)
+    except (FileNotFoundError, CSVFormatError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+# ---------------------------------------------------------------- progress bar
+class Progress:
+    """An :func:`skdbn.on_epoch` callback that drives one tqdm bar.
+
+    The bar spans every stage of the fit (each pre-training layer, then
+    fine-tuning); its description names the current stage and its postfix the
+    last epoch's loss. Without tqdm it prints one line per finished stage.
+    """
+
+    def __init__(self, total, *, enabled=True, file=None):
+        self.file = file or sys.stderr
+        self.total, self.enabled = total, enabled
+        self.stage, self.bar, self.epochs = None, None, 0
+        if enabled and total > 0:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:  # pragma: no cover - tqdm is a dependency
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(
+                    total=total, unit="epoch", file=self.file, dynamic_ncols=True
+                )
+
+    def __call__(self, event):
+        self.epochs += 1
+        name = f"{event.estimator} {event.stage}"
+        if name != self.stage:
+            self._stage_done()
+            self.stage = name
+            if self.bar is not None:
+                self.bar.set_description(name)
+        self.last = event
+        if self.bar is not None:
+            postfix = {"loss": f"{event.loss:.4g}"}
+            if event.validation_score is not None:
+                postfix["val"] = f"{event.validation_score:.4f}"
+            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.update(1)
+
+    def _stage_done(self):
+        if self.enabled and self.total and self.bar is None and self.stage:
+            print(
+                f"{self.stage}: {self.last.epoch} epochs, loss {self.last.loss:.4g}",
+                file=self.file,
+            )
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.total = self.epochs  # stopping rules may end a stage early
+            self.bar.refresh()
+            self.bar.close()
+        else:
+            self._stage_done()
+
+
+def _train(model, X, y, *, total_epochs, quiet, threads=1):
+    """Fit with a progress bar; warnings are collected and shown after it."""
+    from threadpoolctl import threadpool_limits
+
+    from . import on_epoch
+
+    progress = Progress(total_epochs, enabled=not quiet)
+    start = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            with on_epoch(progress), threadpool_limits(threads):
+                if y is None:
+                    model.fit(X)
+                else:
+                    model.fit(X, y)
+        finally:
+            progress.close()
+    for message in {str(w.message) for w in caught}:
+        print(f"warning: {message}", file=sys.stderr)
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- models
+def _planned_epochs(model):
+    """Upper bound on the epochs a fit of ``model`` runs (the bar's total)."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        return sum(_planned_epochs(step) for _, step in model.steps)
+    params = model.get_params(deep=False) if hasattr(model, "get_params") else {}
+    total = 0
+    if "rbm_n_iter" in params and params.get("pretrain", True):
+        total += params["rbm_n_iter"] * len(np.atleast_1d(params["hidden_layer_sizes"]))
+    if "n_components" in params and "n_iter" in params:
+        total += params["n_iter"]
+    if "max_iter" in params and type(model).__module__.startswith("skdbn"):
+        total += params["max_iter"]
+    return total
+
+
+def _layers(text):
+    try:
+        sizes = tuple(int(s) for s in text.replace(" ", "").split(",") if s)
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(
+            "expected positive integers separated by commas, e.g. 256,128; "
+            f"got {text!r}"
+        )
+    return sizes
+
+
+def _build_model(args, task, n_features):
+    """The pipeline ``fit`` trains: a scaler, then the chosen model."""
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    from . import (
+        DBNClassifier,
+        DBNRegressor,
+        DBNTransformer,
+        LogisticRegressionGD,
+        RBMTransformer,
+    )
+
+    rs = args.random_state
+    units = "gaussian" if args.scale == "standard" else "bernoulli"
+    given = lambda **kw: {k: v for k, v in kw.items() if v is not None}  # noqa: E731
+    pre = given(rbm_n_iter=args.pretrain_epochs, rbm_learning_rate=args.pretrain_lr)
+    tune = given(
+        max_iter=args.epochs,
+        learning_rate_init=args.learning_rate,
+        batch_size=args.batch_size,
+    )
+    if args.early_stopping:
+        tune["early_stopping"] = True
+    steps = []
+    if args.model == "logistic":
+        if task != "classification":
+            raise UsageError(
+                "--model logistic needs a classification target; use --model dbn "
+                "for regression or for data without a target."
+            )
+        steps.append(("model", LogisticRegressionGD(random_state=rs, **tune)))
+    elif args.model == "rbm":
+        n = args.layers[0] if args.layers else 256
+        rbm = RBMTransformer(
+            n,
+            visible_units=units,
+            random_state=rs,
+            **given(n_iter=args.pretrain_epochs, learning_rate=args.pretrain_lr),
+        )
+        steps.append(("rbm", rbm))
+        if task == "classification":
+            steps.append(("model", LogisticRegressionGD(random_state=rs, **tune)))
+        elif task == "regression":
+            steps.append(("model", Ridge(alpha=1.0)))
+    else:
+        layers = {"hidden_layer_sizes": args.layers} if args.layers else {}
+        common = dict(visible_units=units, random_state=rs, **layers, **pre)
+        if task is None:
+            steps.append(("model", DBNTransformer(**common)))
+        else:
+            cls = DBNClassifier if task == "classification" else DBNRegressor
+            extra = {"pretrain": False} if args.no_pretrain else {}
+            steps.append(("model", cls(**common, **tune, **extra)))
+    scalers = {"minmax": MinMaxScaler(clip=True), "standard": StandardScaler()}
+    if args.scale in scalers:
+        steps.insert(0, ("scale", scalers[args.scale]))
+    return Pipeline(steps)
+
+
+def _infer_task(y, requested):
+    if requested != "auto":
+        if requested == "regression" and y.dtype.kind not in "iuf":
+            raise UsageError("--task regression needs a numeric target column.")
+        return requested
+    if y.dtype.kind in "OUS" or (y.dtype.kind in "iu" and np.unique(y).size <= 20):
+        return "classification"
+    return "regression"
+
+
+# ---------------------------------------------------------------- commands
+def _fit(args):
+    from .io import save
+
+    table = read_table(
+        args.data, header=args.header, target=None if args.no_target else args.target
+    )
+    task = None if table.target is None else _infer_task(table.target, args.task)
+    if task == "classification" and np.unique(table.target).size < 2:
+        raise UsageError(
+            f"the target column {table.target_name!r} has a single value; "
+            "classification needs at least two classes."
+        )
+    model = _build_model(args, task, table.data.shape[1])
+    y = None if task is None else table.target
+    print(
+        f"{table.path.name}: {table.data.shape[0]} rows, {table.data.shape[1]} features"
+        + (f", target {table.target_name!r} ({task})" if task else ", no target"),
+        file=sys.stderr,
+    )
+    seconds = _train(
+        model,
+        table.data,
+        y,
+        total_epochs=_planned_epochs(model),
+        quiet=args.quiet,
+        threads=args.threads,
+    )
+    metadata = {
+        "task": task,
+        "kind": args.model,
+        "feature_names": table.feature_names,
+        "target_name": table.target_name,
+        "target_column": table.target_column,
+        "n_columns": table.n_columns,
+        "scale": args.scale,
+        "trained_on": str(table.path.name),
+        "n_samples": int(table.data.shape[0]),
+        "fit_seconds": round(seconds, 2),
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    if task is not None:
+        metadata["training_score"] = float(model.score(table.data, table.target))
+    output = Path(args.output or Path(args.data).with_suffix(".skops").name)
+    save(model, output, metadata=metadata)
+    final = model.steps[-1][1]
+    print(f"model      {type(final).__name__} ({args.model}), scaling: {args.scale}")
+    print(f"trained    {table.data.shape[0]} rows in {seconds:.1f} s")
+    if task == "classification":
+        print(f"classes    {len(final.classes_)}: {_short(final.classes_)}")
+        print(f"training accuracy  {metadata['training_score']:.4f}")
+    elif task == "regression":
+        print(f"training R2        {metadata['training_score']:.4f}")
+    print(f"saved      {output}")
+    return EXIT_OK
+
+
+def _short(values, n=10):
+    values = [str(v) for v in values]
+    return ", ".join(values[:n]) + (", ..." if len(values) > n else "")
+
+
+def _load(path):
+    from .io import UntrustedModelError, load
+
+    try:
+        return load(path, return_metadata=True)
+    except (FileNotFoundError, UntrustedModelError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _read_for_model(path, meta, *, need_target=False, header="auto"):
+    """Read a CSV for a fitted model: features, and the target column if present."""
+    n_features = len(meta["feature_names"])
+    table = read_table(path, header=header, target=None)
+    has_target = meta["target_name"] is not None
+    if table.n_columns == n_features + 1 and has_target:
+        target = meta["target_name"] if table.has_header else meta["target_column"]
+        table = read_table(path, header=header, target=target)
+    elif table.n_columns != n_features:
+        expected = f"{n_features}" + (
+            f" (or {n_features + 1} with the target column {meta['target_name']!r})"
+            if has_target
+            else ""
+        )
+        raise UsageError(
+            f"{path} has {table.n_columns} columns, but the model was trained on "
+            f"{expected}."
+        )
+    if need_target and table.target is None:
+        raise UsageError(
+            f"{path} has no target column: evaluate needs the {n_features} feature "
+            f"columns and the target column {meta['target_name']!r}."
+        )
+    return table
+
+
+def _write_csv(path, header, rows):
+    import csv
+
+    if path in (None, "-"):
+        target = contextlib.nullcontext(sys.stdout)
+    else:
+        target = open(path, "w", newline="")  # noqa: SIM115 (closed by with)
+    with target as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _fmt(value):
+    if isinstance(value, float | np.floating):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _predict(args):
+    model, meta = _load(args.model)
+    table = _read_for_model(args.data, meta, header=args.header)
+    if meta["task"] is None:
+        H = model.transform(table.data)
+        header = [f"h{j}" for j in range(H.shape[1])]
+        rows = ([_fmt(v) for v in row] for row in H)
+    elif args.proba:
+        if meta["task"] != "classification":
+            raise UsageError("--proba needs a classifier; this model is a regressor.")
+        P = model.predict_proba(table.data)
+        header = [f"p({c})" for c in model.classes_]
+        rows = ([_fmt(v) for v in row] for row in P)
+    else:
+        pred = model.predict(table.data)
+        header = [meta["target_name"] or "prediction"]
+        rows = ([_fmt(v)] for v in pred)
+    _write_csv(args.output, header, rows)
+    if args.output not in (None, "-"):
+        print(f"wrote {table.data.shape[0]} rows to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _evaluate(args):
+    model, meta = _load(args.model)
+    if meta["task"] is None:
+        table = _read_for_model(args.data, meta, header=args.header)
+        Xs = model[:-1].transform(table.data) if len(model) > 1 else table.data
+        est = model[-1]
+        error = np.mean(np.sum((est.inverse_transform(est.transform(Xs)) - Xs) ** 2, 1))
+        print(f"rows                  {table.data.shape[0]}")
+        print(f"reconstruction error  {error:.4f} (mean squared, summed over features)")
+        return EXIT_OK
+    table = _read_for_model(args.data, meta, need_target=True, header=args.header)
+    pred = model.predict(table.data)
+    if meta["task"] == "classification":
+        from sklearn.metrics import accuracy_score, classification_report
+
+        y = (
+            table.target.astype(model.classes_.dtype)
+            if table.target.dtype.kind in "iuf"
+            else table.target
+        )
+        print(f"rows      {len(y)}")
+        print(f"accuracy  {accuracy_score(y, pred):.4f}\n")
+        print(classification_report(y, pred, digits=4, zero_division=0))
+    else:
+        from sklearn.metrics import (
+            mean_absolute_error,
+            r2_score,
+            root_mean_squared_error,
+        )
+
+        y = table.target.astype(float)
+        print(f"rows  {len(y)}")
+        print(f"R2    {r2_score(y, pred):.4f}")
+        print(f"MAE   {mean_absolute_error(y, pred):.4g}")
+        print(f"RMSE  {root_mean_squared_error(y, pred):.4g}")
+    return EXIT_OK
+
+
+def _generative_part(model):
+    """(index of the generative step, that step), or a UsageError."""
+    for i, (_, step) in enumerate(model.steps):
+        if hasattr(step, "sample"):
+            return i, step
+    name = type(model.steps[-1][1]).__name__
+    raise UsageError(
+        f"this model ({name}) cannot generate data: fine-tuning makes a DBN "
+        "discriminative. Fit a generative model with `skdbn fit DATA.csv --no-target` "
+        "(a DBN of the features alone) or `--model rbm`."
+    )
+
+
+def _sample(args):
+    model, meta = _load(args.model)
+    index, generator = _generative_part(model)
+    V = generator.sample(args.n, n_steps=args.steps, random_state=args.random_state)
+    for _, step in reversed(model.steps[:index]):
+        V = step.inverse_transform(V)
+    out = args.output
+    if out is not None and Path(out).suffix.lower() in (".png", ".pdf", ".svg"):
+        side = int(round(np.sqrt(V.shape[1])))
+        shape = args.image_shape or (
+            (side, side) if side * side == V.shape[1] else None
+        )
+        if shape is None or shape[0] * shape[1] != V.shape[1]:
+            raise UsageError(
+                f"cannot draw {V.shape[1]} features as images: pass --image-shape "
+                "ROWS,COLS or write CSV (-o samples.csv)."
+            )
+        fig = _plotting().plot_samples(V, image_shape=shape)
+        fig.savefig(out, dpi=100)
+        print(f"wrote an image grid of {args.n} samples to {out}", file=sys.stderr)
+        return EXIT_OK
+    rows = ([_fmt(v) for v in row] for row in V)
+    _write_csv(out, meta["feature_names"], rows)
+    if out not in (None, "-"):
+        print(f"wrote {args.n} samples to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _plotting():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:
+        raise UsageError(
+            'image output needs matplotlib: pip install "skdbn[plot]"'
+        ) from None
+    from . import plotting
+
+    return plotting
+
+
+def _info(args):
+    from .io import audit
+
+    model, meta = _load(args.model)
+    final = model.steps[-1][1]
+    print(
+        f"file          {args.model} (skops format; {len(audit(args.model)[0])} "
+        "types, all trusted)"
+    )
+    print(f"model         {' -> '.join(type(s).__name__ for _, s in model.steps)}")
+    print(f"task          {meta['task'] or 'unsupervised'}")
+    names = meta["feature_names"]
+    print(f"features      {len(names)}: {_short(names, 8)}")
+    if meta["target_name"] is not None:
+        name, index = meta["target_name"], meta["target_column"]
+        print(f"target        {name!r} (column index {index})")
+    if hasattr(final, "classes_"):
+        print(f"classes       {_short(final.classes_)}")
+    for name, step in model.steps:
+        params = step.get_params(deep=False)
+        keys = [
+            k
+            for k in ("hidden_layer_sizes", "n_components", "visible_units")
+            if k in params
+        ]
+        desc = ", ".join(f"{k}={params[k]}" for k in keys)
+        print(f"  {name:<10}  {type(step).__name__}({desc})")
+        for attr in ("pretraining_curves_",):
+            curves = getattr(step, attr, None)
+            for i, c in enumerate(curves or []):
+                print(
+                    f"    pre-training layer {i + 1}: {len(c)} epochs, "
+                    f"reconstruction error {c[-1]:.4g}"
+                )
+        curve = getattr(step, "loss_curve_", None)
+        if curve:
+            print(f"    training: {len(curve)} epochs, final loss {curve[-1]:.4g}")
+    print(
+        f"trained on    {meta['trained_on']} ({meta['n_samples']} rows, "
+        f"{meta['fit_seconds']} s, {meta['created']})"
+    )
+    if "training_score" in meta:
+        what = "accuracy" if meta["task"] == "classification" else "R2"
+        print(f"training {what}  {meta['training_score']:.4f}")
+    print(f"skdbn         written by {meta.get('skdbn_version', __version__)}")
+    return EXIT_OK
 
 
 def _demo(args):
-    from sklearn.datasets import load_digits
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
+    from .demo import run_demo
 
-    from skdbn import LogisticRegressionGD
-
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.2, random_state=args.random_state, stratify=y
+    return run_demo(
+        output=None if args.no_figures else args.output,
+        random_state=args.random_state,
+        quiet=args.quiet,
     )
-    models = {
-        "skdbn LogisticRegressionGD": LogisticRegressionGD(
-            random_state=args.random_state
-        ),
-        "sklearn LogisticRegression": LogisticRegression(max_iter=1000),
-    }
-    print(f"digits: {len(X_train)} training and {len(X_test)} test images")
-    print(f"{'model':<30} {'accuracy':>9} {'fit (s)':>8}")
-    for name, model in models.items():
-        pipe = make_pipeline(StandardScaler(), model)
-        start = time.perf_counter()
-        pipe.fit(X_train, y_train)
-        elapsed = time.perf_counter() - start
-        print(f"{name:<30} {pipe.score(X_test, y_test):>9.4f} {elapsed:>8.2f}")
-    return 0
+
+
+# ---------------------------------------------------------------- parser
+def _shape(text):
+    sizes = _layers(text)
+    if len(sizes) != 2:
+        raise argparse.ArgumentTypeError(f"expected ROWS,COLS, got {text!r}")
+    return sizes
+
+
+def _add_csv_options(parser):
+    parser.add_argument(
+        "--header",
+        choices=["auto", "yes", "no"],
+        default="auto",
+        help="whether the first row names the columns (default: detect)",
+    )
 
 
 def build_parser():
     parser = argparse.ArgumentParser(
-        prog="skdbn", description="Deep Belief Networks for scikit-learn."
+        prog="skdbn",
+        description="Restricted Boltzmann Machines and Deep Belief Networks for "
+        "scikit-learn users.",
+        epilog="Run `skdbn COMMAND -h` for the options of a command.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="train on built-in digits and compare")
+    parser.add_argument("--version", action="version", version=f"skdbn {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo", help="train a DBN on built-in digits and compare with baselines"
+    )
+    demo.add_argument(
+        "--output",
+        default="skdbn-demo",
+        metavar="DIR",
+        help="folder for the figures (default: ./skdbn-demo)",
+    )
+    demo.add_argument("--no-figures", action="store_true", help="write no figures")
     demo.add_argument("--random-state", type=int, default=0)
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(func=_demo)
+
+    fit = commands.add_parser(
+        "fit", help="train a model on a CSV file (target in the last column)"
+    )
+    fit.add_argument("data", metavar="DATA.csv")
+    fit.add_argument(
+        "-o",
+        "--output",
+        metavar="MODEL",
+        help="model file to write (default: DATA.skops here)",
+    )
+    fit.add_argument(
+        "--model",
+        choices=["dbn", "rbm", "logistic"],
+        default="dbn",
+        help="dbn: pre-trained, fine-tuned network (default); rbm: RBM "
+        "features + logistic regression; logistic: logistic regression",
+    )
+    target = fit.add_mutually_exclusive_group()
+    target.add_argument(
+        "--target",
+        default="-1",
+        metavar="COLUMN",
+        help="target column: a header name or a 0-based index, "
+        "negative from the end (default: -1, the last)",
+    )
+    target.add_argument(
+        "--no-target",
+        action="store_true",
+        help="every column is a feature: fit an unsupervised, generative model",
+    )
+    fit.add_argument(
+        "--task",
+        choices=["auto", "classification", "regression"],
+        default="auto",
+        help="default: classification for text labels "
+        "or at most 20 distinct integers, else regression",
+    )
+    _add_csv_options(fit)
+    fit.add_argument(
+        "--layers",
+        type=_layers,
+        metavar="N,N,...",
+        help="hidden layer sizes (default 256,128; rbm: hidden units)",
+    )
+    fit.add_argument("--epochs", type=int, metavar="N", help="fine-tuning epochs (max)")
+    fit.add_argument(
+        "--pretrain-epochs", type=int, metavar="N", help="RBM epochs per layer"
+    )
+    fit.add_argument(
+        "--learning-rate", type=float, metavar="LR", help="fine-tuning learning rate"
+    )
+    fit.add_argument(
+        "--pretrain-lr", type=float, metavar="LR", help="RBM learning rate"
+    )
+    fit.add_argument(
+        "--batch-size", type=int, metavar="N", help="fine-tuning mini-batch size"
+    )
+    fit.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="hold out 10%% of the rows and stop when their score stalls",
+    )
+    fit.add_argument(
+        "--no-pretrain",
+        action="store_true",
+        help="skip RBM pre-training (the ablation)",
+    )
+    fit.add_argument(
+        "--scale",
+        choices=["minmax", "standard", "none"],
+        default="minmax",
+        help="feature scaling (default: minmax to [0, 1], as Bernoulli units expect)",
+    )
+    fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="BLAS threads (default 1: mini-batch products are small, "
+        "and more threads can slow them down on a busy machine)",
+    )
+    fit.add_argument("--quiet", action="store_true", help="no progress bar")
+    fit.set_defaults(func=_fit)
+
+    predict = commands.add_parser("predict", help="predict the rows of a CSV file")
+    predict.add_argument("model", metavar="MODEL")
+    predict.add_argument("data", metavar="DATA.csv")
+    predict.add_argument(
+        "-o", "--output", metavar="OUT.csv", help="write here instead of stdout"
+    )
+    predict.add_argument(
+        "--proba", action="store_true", help="class probabilities instead of labels"
+    )
+    _add_csv_options(predict)
+    predict.set_defaults(func=_predict)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score a model on a CSV file with the target column"
+    )
+    evaluate.add_argument("model", metavar="MODEL")
+    evaluate.add_argument("data", metavar="DATA.csv")
+    _add_csv_options(evaluate)
+    evaluate.set_defaults(func=_evaluate)
+
+    sample = commands.add_parser("sample", help="generate rows from an RBM or DBN")
+    sample.add_argument("model", metavar="MODEL")
+    sample.add_argument("-n", type=int, default=10, help="number of samples")
+    sample.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="OUT.csv, or OUT.png for an image grid (default: CSV on stdout)",
+    )
+    sample.add_argument("--steps", type=int, default=1000, help="Gibbs steps")
+    sample.add_argument("--image-shape", type=_shape, metavar="ROWS,COLS")
+    sample.add_argument("--random-state", type=int, default=0)
+    sample.set_defaults(func=_sample)
+
+    info = commands.add_parser("info", help="describe a model file")
+    info.add_argument("model", metavar="MODEL")
+    info.set_defaults(func=_info)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    """Run the ``skdbn`` command; returns the exit code (0 success, 2 user error)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("n", "steps", "epochs", "pretrain_epochs", "batch_size", "threads"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"skdbn {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `skdbn predict ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
+
+__all__ = ["Progress", "UsageError", "build_parser", "main"]
 
 if __name__ == "__main__":
     sys.exit(main())

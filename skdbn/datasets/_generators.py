@@ -1,5 +1,8 @@
 """Small synthetic data sets for examples and tests."""
 
+import itertools
+
+import numpy as np
 from sklearn.utils import check_random_state
 
 
@@ -17,10 +20,12 @@ def make_xor(n_samples=200, *, noise=0.0, random_state=None):
     noise : float, default=0.0
         Standard deviation of Gaussian jitter added to the inputs.
     random_state : int, RandomState instance or None, default=None
+        Seeds the corners and the jitter.
 
     Returns
     -------
     X : ndarray of shape (n_samples, 2)
+        The points.
     y : ndarray of shape (n_samples,)
         ``int(x1 != x2)`` for the corner each point was drawn from.
 
@@ -28,11 +33,84 @@ def make_xor(n_samples=200, *, noise=0.0, random_state=None):
     --------
     >>> from skdbn.datasets import make_xor
     >>> X, y = make_xor(4, random_state=0)
-    >>> X.shape, sorted(set(y))
+    >>> X.shape, sorted(set(y.tolist()))
     ((4, 2), [0, 1])
     """
     rng = check_random_state(random_state)
     corners = rng.randint(2, size=(n_samples, 2))
     y = (corners[:, 0] != corners[:, 1]).astype(int)
     X = corners + noise * rng.standard_normal(size=(n_samples, 2))
+    return X, y
+
+
+def _all_bars_and_stripes(size):
+    bits = np.array(list(itertools.product([0, 1], repeat=size)), dtype=np.float64)
+    # Bars: every column constant; all 2**size column patterns (empty and full too).
+    bars = np.repeat(bits[:, None, :], size, axis=1)
+    # Stripes: every row constant; empty and full are already among the bars.
+    stripes = np.repeat(bits[1:-1, :, None], size, axis=2)
+    X = np.concatenate([bars, stripes]).reshape(-1, size * size)
+    y = np.r_[np.zeros(len(bars), int), np.ones(len(stripes), int)]
+    return X, y
+
+
+def make_bars_and_stripes(n_samples=None, *, size=4, noise=0.0, random_state=None):
+    """Binary images made of vertical bars or horizontal stripes.
+
+    The classic toy distribution for Boltzmann machines (MacKay, 2003): on a
+    ``size x size`` grid, either every column is all on or all off (bars) or every
+    row is (stripes). It is small enough for exact computations (there are
+    ``2 ** (size + 1) - 2`` distinct patterns) yet has the long-range structure
+    an RBM's hidden units must capture.
+
+    Parameters
+    ----------
+    n_samples : int or None, default=None
+        None returns every distinct pattern once; an int draws that many images,
+        bars or stripes with equal probability and each line on with
+        probability 1/2 (patterns repeat).
+    size : int, default=4
+        Side of the square images.
+    noise : float, default=0.0
+        Probability of flipping each pixel independently, in [0, 1].
+    random_state : int, RandomState instance or None, default=None
+        Seeds the draws and the noise.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, size * size)
+        Pixels in {0, 1}, row-major (reshape to ``(size, size)`` to view).
+    y : ndarray of shape (n_samples,)
+        0 for bars (constant columns), 1 for stripes (constant rows). The empty
+        and the full image are labelled 0.
+
+    Examples
+    --------
+    >>> from skdbn.datasets import make_bars_and_stripes
+    >>> X, y = make_bars_and_stripes(size=3)
+    >>> X.shape, int(y.sum())
+    ((14, 9), 6)
+    >>> X[3].reshape(3, 3)
+    array([[0., 1., 1.],
+           [0., 1., 1.],
+           [0., 1., 1.]])
+    """
+    if not (isinstance(size, int | np.integer) and size >= 1):
+        raise ValueError(f"size must be a positive int, got {size!r}.")
+    if not 0 <= noise <= 1:
+        raise ValueError(f"noise must be in [0, 1], got {noise!r}.")
+    rng = check_random_state(random_state)
+    if n_samples is None:
+        X, y = _all_bars_and_stripes(size)
+    else:
+        y = rng.randint(2, size=n_samples)
+        lines = rng.randint(2, size=(n_samples, size)).astype(np.float64)
+        images = np.repeat(lines[:, None, :], size, axis=1)  # bars
+        stripes = y == 1
+        images[stripes] = np.transpose(images[stripes], (0, 2, 1))
+        X = images.reshape(n_samples, size * size)
+        y = np.where(lines.min(axis=1) == lines.max(axis=1), 0, y)
+    if noise:
+        flip = rng.random_sample(X.shape) < noise
+        X = np.where(flip, 1.0 - X, X)
     return X, y

@@ -1,0 +1,8 @@
+"""``python -m skdbn``: the same as the ``skdbn`` command."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""CSV files of features with a target column, checked cell by cell."""
+
+import csv
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+
+class CSVFormatError(ValueError):
+    """A CSV file is ragged, has a non-numeric feature, or lacks a column.
+
+    The message names the file, the line and the column.
+    """
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_rows(path, delimiter):
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            sample = f.read(8192)
+            f.seek(0)
+            if delimiter is None:
+                try:
+                    delimiter = csv.Sniffer().sniff(sample, ",;\t").delimiter
+                except csv.Error:
+                    delimiter = ","
+            reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
+            rows = [(reader.line_num, row) for row in reader if row]
+    except UnicodeDecodeError:
+        raise CSVFormatError(f"{path} is not a text (UTF-8) CSV file.") from None
+    except csv.Error as exc:
+        raise CSVFormatError(f"{path}: {exc}") from None
+    return [(n, [c.strip() for c in row]) for n, row in rows if any(row)]
+
+
+def _detect_header(rows, header):
+    if header in ("yes", True):
+        return True
+    if header in ("no", False):
+        return False
+    if header != "auto":
+        raise ValueError(f"header must be 'auto', 'yes' or 'no', got {header!r}.")
+    first = rows[0][1]
+    if len(rows) == 1:
+        return not all(_is_number(c) for c in first)
+    second = rows[1][1]
+    # A header cell is text above a number; a text label column stays text.
+    return any(
+        not _is_number(a) and _is_number(b) for a, b in zip(first, second, strict=False)
+    )
+
+
+def _target_index(target, names, has_header, path):
+    n = len(names)
+    if target is None:
+        return None
+    if isinstance(target, str) and has_header and target in names:
+        return names.index(target)
+    try:
+        index = int(target)
+    except (TypeError, ValueError):
+        shown = ", ".join(names[:30]) + (", ..." if n > 30 else "")
+        where = f"the columns are: {shown}" if has_header else "the file has no header"
+        raise CSVFormatError(
+            f"{path}: target column {target!r} does not exist ({where})."
+        ) from None
+    if not -n <= index < n:
+        raise CSVFormatError(
+            f"{path}: target column {index} does not exist: the file has {n} "
+            f"columns (0 to {n - 1}, or -1 to {-n} from the end)."
+        )
+    return index % n
+
+
+def _to_float(cells, rows, columns, names, path, first_line):
+    """Convert a block of cells; on failure name the first bad cell."""
+    try:
+        values = np.asarray(cells, dtype=np.float64)
+        if np.isfinite(values).all():
+            return values
+    except ValueError:
+        pass
+    for (line, _), r in zip(rows, cells, strict=True):
+        for j, cell in zip(columns, r, strict=True):
+            where = f"{path}, line {line}, column {j + 1} ({names[j]!r})"
+            if cell == "":
+                raise CSVFormatError(
+                    f"{where} is empty; missing values are not supported."
+                )
+            if not _is_number(cell):
+                raise CSVFormatError(f"{where}: {cell!r} is not a number.")
+            if not np.isfinite(float(cell)):
+                raise CSVFormatError(f"{where}: {cell!r} is not a finite number.")
+    raise CSVFormatError(f"{path}: could not read the numbers after line {first_line}.")
+
+
+def _parse_target(cells):
+    """Numbers when every cell is one (ints when all are whole), else strings."""
+    if all(_is_number(c) for c in cells):
+        values = np.asarray(cells, dtype=np.float64)
+        if np.isfinite(values).all() and (values == np.round(values)).all():
+            return values.astype(np.int64)
+        return values
+    return np.asarray(cells, dtype=object)
+
+
+def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False):
+    """Read a CSV file of numeric features and a target column.
+
+    The seed tutorials' format: one row per sample, features in columns, the
+    target in the last column. Every row must have the same number of fields and
+    every feature cell must be a finite number; otherwise a
+    :class:`CSVFormatError` names the line and the column to fix.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file (UTF-8; comma, semicolon or tab separated).
+    target : int, str or None, default=-1
+        The target column: a 0-based index (negative counts from the end), a
+        name from the header, or None when every column is a feature.
+    header : {'auto', 'yes', 'no'}, default='auto'
+        Whether the first row names the columns. 'auto' takes it for a header
+        when one of its cells is text above a number.
+    delimiter : str or None, default=None
+        Field separator; None detects it.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (float64 array of shape (n_samples, n_features)), ``target``
+        (ints when every value is a whole number, floats for other numbers,
+        strings otherwise; None without a target), ``feature_names``,
+        ``target_name``, ``target_column`` (its 0-based index), ``n_columns``,
+        ``has_header`` and ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    CSVFormatError
+        The file is empty, ragged or non-numeric, or the target column does not
+        exist.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skdbn.datasets import load_csv
+    >>> path = os.path.join(tempfile.mkdtemp(), "data.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("x1,x2,label\\n0,1,yes\\n1,1,no\\n")
+    >>> data = load_csv(path)
+    >>> data.data.shape, data.feature_names, list(data.target)
+    ((2, 2), ['x1', 'x2'], ['yes', 'no'])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file.")
+    rows = _read_rows(path, delimiter)
+    if not rows:
+        raise CSVFormatError(f"{path} is empty.")
+    has_header = _detect_header(rows, header)
+    first_line, first = rows[0]
+    n_columns = len(first)
+    names = first if has_header else [f"x{j}" for j in range(n_columns)]
+    data_rows = rows[1:] if has_header else rows
+    if not data_rows:
+        raise CSVFormatError(f"{path} has a header but no data rows.")
+    for line, row in data_rows:
+        if len(row) != n_columns:
+            raise CSVFormatError(
+                f"{path}, line {line}: {len(row)} fields, but line {first_line} has "
+                f"{n_columns}; every row needs the same number of columns."
+            )
+    t = _target_index(target, names, has_header, path)
+    if t is not None and not has_header:
+        names = [f"x{j}" for j in range(n_columns - 1)]
+        names.insert(t, "target")
+    columns = [j for j in range(n_columns) if j != t]
+    cells = [[row[j] for j in columns] for _, row in data_rows]
+    X = _to_float(cells, data_rows, columns, names, path, first_line)
+    y = None
+    if t is not None:
+        for line, row in data_rows:
+            if row[t] == "":
+                raise CSVFormatError(
+                    f"{path}, line {line}, column {t + 1} ({names[t]!r}): the target "
+                    "is empty; missing values are not supported."
+                )
+        y = _parse_target([row[t] for _, row in data_rows])
+    if return_X_y:
+        return X, y
+    return Bunch(
+        data=X,
+        target=y,
+        feature_names=[names[j] for j in columns],
+        target_name=None if t is None else names[t],
+        target_column=t,
+        n_columns=n_columns,
+        has_header=has_header,
+        path=path,
+    )

@@ -1,0 +1,140 @@
+"""skdbn.datasets: the generators, the nudged digits, CSV files, and doctests."""
+
+import doctest
+import gzip
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits
+
+import skdbn.datasets
+from skdbn.datasets import (
+    CSVFormatError,
+    load_csv,
+    load_idx,
+    load_mnist,
+    load_nudged_digits,
+    make_bars_and_stripes,
+    make_xor,
+)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["_csv", "_digits", "_generators", "_idx"],
+)
+def test_doctests(module):
+    mod = getattr(skdbn.datasets, module)
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_make_xor_labels():
+    X, y = make_xor(100, random_state=0)
+    assert_array_equal(y, (X[:, 0] != X[:, 1]).astype(int))
+
+
+def test_bars_and_stripes_all_patterns():
+    for size in (2, 3, 4):
+        X, y = make_bars_and_stripes(size=size)
+        assert X.shape == (2 ** (size + 1) - 2, size * size)
+        assert len(np.unique(X, axis=0)) == len(X)  # all distinct
+        images = X.reshape(-1, size, size)
+        cols_constant = (images == images[:, :1, :]).all(axis=(1, 2))
+        rows_constant = (images == images[:, :, :1]).all(axis=(1, 2))
+        assert (cols_constant | rows_constant).all()
+        assert_array_equal(y == 0, cols_constant)
+
+
+def test_bars_and_stripes_sampled_and_noise():
+    X, y = make_bars_and_stripes(500, size=4, random_state=0)
+    images = X.reshape(-1, 4, 4)
+    stripes = y == 1
+    assert (images[stripes] == images[stripes][:, :, :1]).all()
+    assert (images[~stripes] == images[~stripes][:, :1, :]).all()
+    assert 0.3 < stripes.mean() < 0.6
+    X2, _ = make_bars_and_stripes(500, size=4, random_state=0)
+    assert_array_equal(X, X2)
+    noisy, _ = make_bars_and_stripes(500, size=4, noise=0.1, random_state=0)
+    assert 0.05 < np.mean(noisy != X) < 0.15
+    with pytest.raises(ValueError, match="noise"):
+        make_bars_and_stripes(noise=2)
+
+
+def test_nudged_digits():
+    X, y = load_nudged_digits()
+    digits = load_digits()
+    assert X.shape == (5 * 1797, 64) and X.dtype == np.float32
+    assert_array_equal(y[:1797], digits.target)
+    assert X.min() == 0 and X.max() == 1
+    raw, _ = load_nudged_digits(scale=False)
+    assert_array_equal(raw[:1797], digits.data)
+    # The second block is every image moved one pixel down.
+    down = raw[1797:3594].reshape(-1, 8, 8)
+    assert_array_equal(down[:, 1:, :], digits.images[:, :-1, :])
+    assert (down[:, 0, :] == 0).all()
+
+
+def test_load_mnist_from_idx_folder(tmp_path, monkeypatch):
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    header = bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])
+    with gzip.open(tmp_path / "t10k-images-idx3-ubyte.gz", "wb") as f:
+        f.write(header + images.tobytes())
+    with gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(bytes([0, 0, 8, 1, 0, 0, 0, 2, 7, 3]))
+    monkeypatch.setenv("SKDBN_DATA", str(tmp_path))
+    X, y = load_mnist()
+    assert X.shape == (2, 784) and list(y) == [7, 3]
+    assert_array_equal(load_idx(tmp_path / "t10k-labels-idx1-ubyte.gz"), [7, 3])
+    monkeypatch.delenv("SKDBN_DATA")
+    with pytest.raises(FileNotFoundError, match="SKDBN_DATA"):
+        load_mnist()
+
+
+def _write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_load_csv_header_and_target(tmp_path):
+    path = _write(tmp_path, "a,b,y\n0.5,1,0\n1,2,1\n")
+    data = load_csv(path)
+    assert data.has_header and data.feature_names == ["a", "b"]
+    assert data.target_name == "y" and data.target.dtype.kind == "i"
+    assert_array_equal(data.data, [[0.5, 1], [1, 2]])
+    by_name = load_csv(path, target="a")
+    assert by_name.feature_names == ["b", "y"] and list(by_name.target) == [0.5, 1.0]
+    X, y = load_csv(path, target=None, return_X_y=True)
+    assert X.shape == (2, 3) and y is None
+
+
+def test_load_csv_without_header_text_labels_semicolons(tmp_path):
+    data = load_csv(_write(tmp_path, "1;2;cat\n3;4;dog\n"))
+    assert not data.has_header
+    assert list(data.target) == ["cat", "dog"]
+    assert data.feature_names == ["x0", "x1"] and data.target_name == "target"
+
+
+@pytest.mark.parametrize(
+    "text, target, message",
+    [
+        ("a,b\n1,2\n3\n", -1, r"line 3: 1 fields, but line 1 has 2"),
+        ("a,b,c\n1,2,0\n1,oops,1\n", -1, r"line 3, column 2 \('b'\): 'oops' is not"),
+        ("a,b,c\n1,,0\n", -1, r"line 2, column 2 \('b'\) is empty"),
+        ("a,b,c\n1,inf,0\n", -1, "not a finite number"),
+        ("a,b,c\n1,2,0\n", "label", r"target column 'label' does not exist"),
+        ("a,b,c\n1,2,0\n", 7, r"target column 7 does not exist"),
+        ("", -1, "is empty"),
+        ("a,b,c\n", -1, "no data rows"),
+    ],
+)
+def test_load_csv_errors_name_line_and_column(tmp_path, text, target, message):
+    with pytest.raises(CSVFormatError, match=message):
+        load_csv(_write(tmp_path, text), target=target)
+
+
+def test_load_csv_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_csv(tmp_path / "nope.csv")

@@ -1,0 +1,145 @@
+"""Secure model files (skdbn.io): round trips, and refusing foreign types."""
+
+import json
+import warnings
+import zipfile
+
+import joblib
+import numpy as np
+import pytest
+import skops.io as sio
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+
+from skdbn import (
+    DBNClassifier,
+    DBNRegressor,
+    DBNTransformer,
+    LogisticRegressionGD,
+    RBMTransformer,
+)
+from skdbn.io import UntrustedModelError, audit, load, save
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300] / 16, y[:300]
+
+
+ESTIMATORS = [
+    LogisticRegressionGD(max_iter=20, random_state=0),
+    RBMTransformer(16, n_iter=2, random_state=0),
+    DBNTransformer((16, 8), rbm_n_iter=2, random_state=0),
+    DBNClassifier((16,), rbm_n_iter=2, max_iter=10, random_state=0),
+    DBNRegressor((16,), rbm_n_iter=2, max_iter=10, random_state=0),
+]
+
+
+def _outputs(est, X):
+    if hasattr(est, "predict"):
+        return est.predict(X)
+    return est.transform(X)
+
+
+@pytest.mark.parametrize("est", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_round_trip_predicts_identically(est, digits, tmp_path):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short fits
+        est.fit(X, y)
+    path = tmp_path / "model.skops"
+    save(est, path, metadata={"note": "test", "sizes": [1, 2]})
+    loaded, meta = load(path, return_metadata=True)
+    assert type(loaded) is type(est)
+    assert_array_equal(_outputs(loaded, X), _outputs(est, X))
+    assert meta["note"] == "test" and meta["sizes"] == [1, 2]
+    assert meta["skdbn_version"]
+    assert audit(path)[1] == []
+    # joblib (pickle) keeps working for users who want it.
+    joblib.dump(est, tmp_path / "model.joblib")
+    assert_array_equal(
+        _outputs(joblib.load(tmp_path / "model.joblib"), X), _outputs(est, X)
+    )
+
+
+def test_round_trip_pipeline_and_generator_state(digits, tmp_path):
+    X, _ = digits
+    pipe = make_pipeline(MinMaxScaler(), RBMTransformer(8, n_iter=2, random_state=0))
+    pipe.fit(X)
+    save(pipe, tmp_path / "p.skops")
+    loaded = load(tmp_path / "p.skops")
+    assert_array_equal(loaded.transform(X), pipe.transform(X))
+    # The sampling generator's state travels too: the same next samples.
+    assert_array_equal(loaded[-1].sample(2, n_steps=3), pipe[-1].sample(2, n_steps=3))
+
+
+def _rewrite_schema(path, out, edit):
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "schema.json":
+                schema = json.loads(data)
+                edit(schema)
+                data = json.dumps(schema).encode()
+            dst.writestr(item, data)
+
+
+def _find(node, cls):
+    if isinstance(node, dict):
+        if node.get("__class__") == cls:
+            return node
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _find(child, cls)
+        if found is not None:
+            return found
+    return None
+
+
+def test_tampered_file_with_foreign_type_is_rejected(digits, tmp_path):
+    X, y = digits
+    clf = LogisticRegressionGD(max_iter=5).fit(X, y)
+    save(clf, tmp_path / "ok.skops")
+
+    def inject(schema):
+        node = _find(schema, "LogisticRegressionGD")
+        node["__module__"], node["__class__"] = "os", "system"
+
+    _rewrite_schema(tmp_path / "ok.skops", tmp_path / "evil.skops", inject)
+    with pytest.raises(UntrustedModelError, match=r"os\.system"):
+        load(tmp_path / "evil.skops")
+
+
+def test_foreign_estimator_is_refused_even_if_skops_trusts_it(digits, tmp_path):
+    # skops trusts scikit-learn's estimators by default; skdbn.io does not.
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        foreign = LogisticRegression(max_iter=50).fit(X, y)
+    save(foreign, tmp_path / "foreign.skops")
+    with pytest.raises(UntrustedModelError, match="LogisticRegression"):
+        load(tmp_path / "foreign.skops")
+
+
+def test_not_a_model_file(tmp_path):
+    (tmp_path / "x.skops").write_text("hello")
+    with pytest.raises(UntrustedModelError, match="not a skdbn model file"):
+        load(tmp_path / "x.skops")
+    joblib.dump(np.zeros(3), tmp_path / "x.joblib")
+    with pytest.raises(UntrustedModelError, match="joblib"):
+        load(tmp_path / "x.joblib")
+    sio.dump({"model": 1}, tmp_path / "plain.skops")
+    with pytest.raises(UntrustedModelError, match="not a skdbn model file"):
+        load(tmp_path / "plain.skops")
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.skops")
