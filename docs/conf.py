@@ -62,16 +62,5 @@ sphinx_gallery_conf = {
 }
 
 
-def _quote_shape_names(app, what, name, obj, options, lines):
-    # "ndarray of shape (n_features_in_,)": a bare name ending in "_" is a
-    # reStructuredText link; quote it, as scikit-learn's docstrings do.
-    for i, line in enumerate(lines):
-        lines[i] = line.replace("(n_features_in_,)", "(`n_features_in_`,)")
-
-
-def setup(app):
-    app.connect("autodoc-process-docstring", _quote_shape_names)
-
-
 # The examples train small models for a few epochs on purpose.
 warnings.filterwarnings("ignore", message=".*Maximum iterations.*")

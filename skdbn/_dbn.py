@@ -20,7 +20,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _cd, _training
+from . import _ais, _cd, _training
 from ._rbm import RBMTransformer, validate_visible_data
 
 # RBMTransformer parameters exposed once for every layer, as ``rbm_<name>``.
@@ -148,7 +148,7 @@ class DBNTransformer(
         (``rbms_[i].components_`` has shape ``(n_units[i], n_units[i - 1])``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -287,6 +287,78 @@ class DBNTransformer(
         for rbm in reversed(self.rbms_[:-1]):
             top = rbm.inverse_transform(top)
         return top
+
+    def log_likelihood_lower_bound(
+        self, X, *, n_samples=100, n_runs=100, n_betas=10000, random_state=None
+    ):
+        """Variational lower bound on ``log p(x)`` of each sample, in nats.
+
+        The bound of Salakhutdinov and Murray (2008). For two layers, with
+        ``q(h1 | v) = prod_j sigmoid(b1_j + W1_j . v)`` (the upward pass)::
+
+            log p(v) >= E_q[log p(v | h1) - F_2(h1)] + H(q(h1 | v)) - log Z_2
+
+        where ``p(v | h1)`` is the first RBM's visible conditional, ``F_2`` and
+        ``Z_2`` the top RBM's free energy and partition function over ``h1``, and
+        ``H`` the entropy (exact). The expectation is a Monte Carlo average over
+        ``n_samples`` draws of ``h1`` per sample (an unbiased estimate of the
+        bound); ``n_samples=None`` sums over all ``h1`` states exactly (first
+        layer of at most 16 units). Deeper stacks draw ``h1, h2, ...`` from the
+        upward conditionals in turn and add each layer's ``log p(h_{l-1} | h_l)``
+        and exact conditional entropy, down to the top RBM; one layer gives the
+        exact ``-F(v) - log Z``. See :func:`skdbn._ais.dbn_lower_bound`.
+
+        ``log Z_2`` is the top RBM's ``log_partition_``; when it is unset, it is
+        computed now by ``rbms_[-1].estimate_log_partition`` (exact when small,
+        otherwise AIS from a base rate fitted to X's upward mean-field pass) and
+        kept there, with its uncertainty in ``rbms_[-1].log_partition_bounds_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        n_samples : int or None, default=100
+            Draws of the hidden layers per sample; None for the exact sum.
+        n_runs, n_betas : int, default=100, 10000
+            AIS settings, used only when the top RBM's ``log Z`` is unknown.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws (and AIS, when it runs).
+
+        Returns
+        -------
+        bound : ndarray of shape (n_samples,)
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skdbn import DBNTransformer
+        >>> X = (load_digits().data > 7).astype(float)[:200]
+        >>> dbn = DBNTransformer(hidden_layer_sizes=(12, 6), random_state=0).fit(X)
+        >>> bound = dbn.log_likelihood_lower_bound(X, n_samples=10, random_state=0)
+        >>> bound.shape
+        (200,)
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        seed = check_random_state(random_state).randint(2**31 - 1, size=4)
+        top = self.rbms_[-1]
+        if not hasattr(top, "log_partition_"):
+            H = X
+            for rbm in self.rbms_[:-1]:
+                H = rbm._hidden_probs(H)
+            top.estimate_log_partition(
+                H, n_runs=n_runs, n_betas=n_betas, random_state=seed[0]
+            )
+        layers = [rbm._params(X.dtype) for rbm in self.rbms_]
+        return _ais.dbn_lower_bound(
+            X.toarray() if hasattr(X, "toarray") else X,
+            layers,
+            top.log_partition_,
+            visible_units=self.visible_units,
+            n_samples=n_samples,
+            generator=np.random.default_rng(seed),
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

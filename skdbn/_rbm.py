@@ -11,11 +11,12 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _cd, _training
+from . import _ais, _cd, _training
 
 _CHUNK_ELEMENTS = 2**22  # bound on a chunk's temporary (n_rows * n_units)
 _TRAINING_OPTIONS = (
@@ -143,13 +144,19 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         measured during training (with ``persistent``, on a tenth of each batch).
     train_free_energy_, validation_free_energy_ : list of float or None
         With ``validation_fraction``, the mean free energies after each epoch.
+    log_partition_ : float
+        ``log Z``, set by :meth:`estimate_log_partition` (not by ``fit``, which
+        removes a stale one, as ``partial_fit`` does).
+    log_partition_bounds_ : tuple of float
+        ``(low, high)`` band of ``log_partition_``: ``log(Z_hat -/+ 3 sigma)``
+        for AIS, both equal to ``log_partition_`` when it is exact.
     n_iter_ : int
         Epochs run (``fit`` and ``partial_fit`` calls together).
     t_ : int
         Training samples seen.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -332,6 +339,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self._store(trainer, monitored=False)
 
     def _store(self, trainer, monitored):
+        for name in ("log_partition_", "log_partition_bounds_"):
+            self.__dict__.pop(name, None)  # the weights change: Z is stale
         self._trainer = trainer
         self.components_ = trainer.components
         self.intercept_hidden_ = trainer.intercept_hidden
@@ -454,6 +463,123 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         scores : ndarray of shape (n_samples,)
         """
         return -self.free_energy(X)
+
+    def estimate_log_partition(
+        self, X=None, *, n_runs=100, n_betas=10000, random_state=None, exact=None
+    ):
+        """Compute or estimate ``log Z`` and store it as ``log_partition_``.
+
+        Exact by enumeration when the enumerated layer (the smaller one; the
+        hidden one for Gaussian visible units) has at most 20 units, otherwise
+        by annealed importance sampling (AIS, Salakhutdinov and Murray, 2008)
+        from a base-rate model whose visible biases fit the marginals of ``X``.
+        See :mod:`skdbn._ais` for the method.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features), default=None
+            Data whose column means set the base-rate model (typically the
+            training data). None uses the model's own visible biases. This only
+            changes the variance of the AIS estimate, not what it estimates.
+        n_runs : int, default=100
+            Independent AIS runs (advanced together as one batch).
+        n_betas : int or array-like, default=10000
+            Number of inverse temperatures (spaced as in the 2008 paper: denser
+            near 1), or the temperatures themselves, from 0 to 1. The cost is
+            two ``n_runs x n_features x n_components`` matrix products each.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the AIS runs; None continues the model's own generator.
+        exact : bool or None, default=None
+            True forces enumeration (ValueError when too large), False forces
+            AIS, None picks enumeration whenever it is possible.
+
+        Returns
+        -------
+        self : RBMTransformer
+            With ``log_partition_`` and ``log_partition_bounds_`` set.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdbn import RBMTransformer
+        >>> X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+        >>> rbm = RBMTransformer(n_components=2, random_state=0).fit(X)
+        >>> rbm = rbm.estimate_log_partition(X)  # 2 hidden units: exact
+        >>> rbm.log_likelihood(X).shape
+        (4,)
+        """
+        check_is_fitted(self)
+        W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
+        n_enum = min(W.shape) if self.visible_units == "bernoulli" else W.shape[0]
+        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
+            log_z = _ais.exact_log_partition(W, b, a, self.visible_units)
+            self.log_partition_, self.log_partition_bounds_ = log_z, (log_z, log_z)
+            return self
+        base = None
+        if X is not None:
+            X = validate_data(
+                self,
+                X,
+                accept_sparse="csr",
+                dtype=(np.float64, np.float32),
+                reset=False,
+            )
+            base = _ais.base_rate_biases(X, self.visible_units)
+        result = _ais.ais_log_partition(
+            W,
+            b,
+            a,
+            self.visible_units,
+            base_visible_bias=base,
+            n_runs=n_runs,
+            betas=n_betas,
+            generator=self._generator(random_state),
+        )
+        self.log_partition_ = result.log_z
+        self.log_partition_bounds_ = (result.log_z_low, result.log_z_high)
+        return self
+
+    def log_likelihood(self, X, *, return_bounds=False):
+        """Log-probability ``log p(x) = -F(x) - log Z`` of each sample, in nats.
+
+        Needs ``log_partition_`` from :meth:`estimate_log_partition` (a density
+        for Gaussian visible units). Deterministic given that estimate.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        return_bounds : bool, default=False
+            Also return the values for the ends of ``log_partition_bounds_``.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+        log_prob_low, log_prob_high : ndarray of shape (n_samples,)
+            With ``return_bounds``: ``-F(x) - high`` and ``-F(x) - low`` (the
+            latter ``+inf`` when the AIS band reaches 0).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdbn import RBMTransformer
+        >>> X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+        >>> rbm = RBMTransformer(n_components=2, random_state=0).fit(X)
+        >>> p = np.exp(rbm.estimate_log_partition().log_likelihood(X))
+        >>> bool(np.all((p > 0) & (p < 1)))
+        True
+        """
+        check_is_fitted(self)
+        if not hasattr(self, "log_partition_"):
+            raise NotFittedError(
+                "log Z is not known: call estimate_log_partition(X_train) after "
+                "fitting (fit and partial_fit discard a previous estimate)."
+            )
+        neg_f = -self.free_energy(X)
+        log_prob = neg_f - self.log_partition_
+        if not return_bounds:
+            return log_prob
+        low, high = self.log_partition_bounds_
+        return log_prob, neg_f - high, neg_f - low
 
     def _generator(self, random_state):
         if random_state is not None:

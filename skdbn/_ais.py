@@ -1,0 +1,411 @@
+"""Partition functions and log-likelihoods of RBMs and DBNs, as plain functions.
+
+Notation and energy as in :mod:`skdbn._cd`: weights ``W`` of shape
+``(n_hidden, n_visible)``, hidden biases ``b``, visible biases ``a``, and
+``log p(v) = -F(v) - log Z`` with ``Z = sum_v sum_h exp(-E(v, h))`` (an integral
+over ``v`` for Gaussian unit-variance visible units).
+
+* :func:`exact_log_partition` enumerates the states of the smaller layer (the
+  hidden one for Gaussian visible units) and sums the other out analytically.
+* :func:`ais_log_partition` estimates ``log Z`` by annealed importance sampling
+  (Neal, 2001; Salakhutdinov and Murray, 2008) from a base-rate RBM, one with no
+  weights and the data's marginals as visible biases (its ``log Z`` is in closed
+  form). The intermediate distribution at inverse temperature ``beta`` is the
+  marginal over ``v`` of the RBM with weights ``beta W``, hidden biases
+  ``beta b`` and visible biases ``(1 - beta) a_base + beta a``: at ``beta = 0``
+  the base rate (its hidden units uniform), at ``beta = 1`` the model. All runs
+  advance together: per temperature, one product ``V @ W.T`` gives both the
+  importance-weight increment and the hidden conditionals, and one ``H @ W`` the
+  visible ones.
+* :func:`dbn_lower_bound` is the variational lower bound on ``log p(v)`` of a
+  Deep Belief Network (Salakhutdinov and Murray, 2008, section 4).
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ._activations import log_sigmoid, sigmoid
+from ._cd import free_energy, sample_bernoulli, sample_visible
+
+MAX_EXACT_UNITS = 20
+_CHUNK_ELEMENTS = 2**22  # bound on an enumeration chunk's temporaries
+
+
+class AISResult(NamedTuple):
+    """An AIS estimate of ``log Z`` with its uncertainty.
+
+    Attributes
+    ----------
+    log_z : float
+        ``log Z_base + log(mean(w))``: the log of the (unbiased) estimate of ``Z``.
+        Being a log, it tends to underestimate ``log Z`` (so to overestimate
+        log-likelihoods) when the weights vary a lot.
+    log_z_low, log_z_high : float
+        ``log(Z_hat -/+ 3 sigma)``, ``sigma`` the standard error of ``Z_hat``
+        (standard deviation of the weights over ``sqrt(n_runs)``);
+        ``log_z_low`` is ``-inf`` when ``3 sigma > Z_hat``.
+    log_weights : ndarray of shape (n_runs,)
+        Log importance weights ``log w`` of the runs (float64).
+    log_z_base : float
+        ``log Z`` of the base-rate model the runs start from.
+    """
+
+    log_z: float
+    log_z_low: float
+    log_z_high: float
+    log_weights: np.ndarray
+    log_z_base: float
+
+    @property
+    def effective_sample_size(self):
+        """``(sum w)**2 / sum w**2``: near ``n_runs`` when the weights agree."""
+        w = np.exp(self.log_weights - self.log_weights.max())
+        return float(w.sum() ** 2 / (w @ w))
+
+
+def _softplus_sum(Z, out=None):
+    """``sum_j log(1 + exp(z_j))`` of each row of ``Z`` (float64 result)."""
+    S = np.negative(Z, out=out)
+    log_sigmoid(S, out=S)
+    return -S.sum(axis=1, dtype=np.float64)
+
+
+def _binary_states(start, stop, n_units, dtype):
+    """Rows ``start..stop-1`` of the ``2**n_units`` binary states, as bits."""
+    codes = np.arange(start, stop, dtype=np.int64)[:, None]
+    return ((codes >> np.arange(n_units)) & 1).astype(dtype)
+
+
+def _enumerate(n_units, width, func):
+    """``logsumexp`` of ``func(states)`` over every binary state, chunked."""
+    total = 2**n_units
+    rows = max(1, _CHUNK_ELEMENTS // max(width, n_units, 1))
+    parts = [
+        logsumexp(func(_binary_states(s, min(s + rows, total), n_units, np.float64)))
+        for s in range(0, total, rows)
+    ]
+    return float(logsumexp(parts))
+
+
+def exact_log_partition(W, b, a, visible_units="bernoulli"):
+    """``log Z`` by enumerating the smaller layer, summing the other out exactly.
+
+    Bernoulli visible units: ``log Z = logsumexp_v -F(v)`` over the ``2**n_visible``
+    visible states, or ``logsumexp_h [b.h + sum_i softplus(a_i + (W.T h)_i)]`` over
+    the hidden ones, whichever is fewer. Gaussian units: over the hidden states,
+    ``log Z = n_visible / 2 log(2 pi) + logsumexp_h [b.h + a.c + ||c||**2 / 2]``
+    with ``c = W.T h`` (the Gaussian integral). Computed in float64 in chunks of at
+    most about ``2**22`` temporaries.
+
+    Raises ValueError when the enumerated layer has more than 20 units.
+    """
+    W, b, a = (np.asarray(p, dtype=np.float64) for p in (W, b, a))
+    n_hidden, n_visible = W.shape
+    bernoulli = visible_units == "bernoulli"
+    n_enum = min(n_hidden, n_visible) if bernoulli else n_hidden
+    if n_enum > MAX_EXACT_UNITS:
+        raise ValueError(
+            f"Exact enumeration needs at most {MAX_EXACT_UNITS} units in the "
+            f"enumerated layer, got {n_enum}; use AIS instead."
+        )
+    if bernoulli and n_visible <= n_hidden:
+        return _enumerate(n_visible, n_hidden, lambda V: -free_energy(V, W, a, b))
+    if bernoulli:  # the same formula with the layers' roles swapped
+        return _enumerate(n_hidden, n_visible, lambda H: -free_energy(H, W.T, b, a))
+
+    def gaussian_terms(H):
+        C = H @ W
+        return H @ b + C @ a + 0.5 * np.einsum("ij,ij->i", C, C)
+
+    return 0.5 * n_visible * np.log(2 * np.pi) + _enumerate(
+        n_hidden, n_visible, gaussian_terms
+    )
+
+
+def base_rate_biases(X, visible_units="bernoulli", eps=1e-3):
+    """Visible biases of the base-rate model: the data's marginals.
+
+    Bernoulli: the log-odds of the column means clipped to ``[eps, 1 - eps]``;
+    Gaussian: the column means. Float64.
+    """
+    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    if visible_units == "bernoulli":
+        p = np.clip(mean, eps, 1 - eps)
+        return np.log(p / (1 - p))
+    return mean
+
+
+def base_log_partition(a_base, n_hidden, visible_units="bernoulli"):
+    """``log Z`` of the weightless RBM with visible biases ``a_base``, hidden
+    biases 0 and ``n_hidden`` hidden units (uniform, ``n_hidden log 2``)."""
+    a_base = np.asarray(a_base, dtype=np.float64)
+    log_z = n_hidden * np.log(2.0)
+    if visible_units == "bernoulli":
+        return float(log_z + np.logaddexp(0.0, a_base).sum())
+    return float(log_z + 0.5 * a_base.size * np.log(2 * np.pi))
+
+
+def ais_schedule(n_betas=10000):
+    """Inverse temperatures from 0 to 1, denser near 1.
+
+    The proportions of Salakhutdinov and Murray (2008): ``500 / 14,500`` of the
+    points evenly in ``[0, 0.5)``, ``4,000 / 14,500`` in ``[0.5, 0.9)`` and the
+    rest in ``[0.9, 1]``. ``n_betas`` (>= 3) includes both ends.
+    """
+    n_betas = int(n_betas)
+    if n_betas < 3:
+        raise ValueError(f"n_betas must be >= 3, got {n_betas}.")
+    n1 = max(1, round(n_betas * 500 / 14500))
+    n2 = max(1, round(n_betas * 4000 / 14500))
+    n3 = n_betas - n1 - n2
+    return np.concatenate(
+        [
+            np.linspace(0.0, 0.5, n1, endpoint=False),
+            np.linspace(0.5, 0.9, n2, endpoint=False),
+            np.linspace(0.9, 1.0, n3),
+        ]
+    )
+
+
+def _check_betas(betas):
+    betas = ais_schedule(betas) if np.ndim(betas) == 0 else np.asarray(betas, float)
+    if (
+        betas.ndim != 1
+        or betas.size < 2
+        or betas[0] != 0
+        or betas[-1] != 1
+        or np.any(np.diff(betas) < 0)
+    ):
+        raise ValueError("betas must be non-decreasing from 0 to 1.")
+    return betas
+
+
+def log_mean_exp_band(log_weights, n_sigma=3.0):
+    """``(log mean w, log(mean w - n_sigma se), log(mean w + n_sigma se))``.
+
+    ``se = std(w, ddof=1) / sqrt(n)`` (0 for one weight); computed after shifting
+    by ``max(log w)``, so nothing overflows. The low end is ``-inf`` when
+    ``n_sigma se`` exceeds the mean.
+    """
+    lw = np.asarray(log_weights, dtype=np.float64)
+    shift = lw.max()
+    w = np.exp(lw - shift)
+    mean = w.mean()
+    se = w.std(ddof=1) / np.sqrt(w.size) if w.size > 1 else 0.0
+    low = mean - n_sigma * se
+    with np.errstate(divide="ignore"):
+        log_low = np.log(low) if low > 0 else -np.inf
+    return shift + np.log(mean), shift + log_low, shift + np.log(mean + n_sigma * se)
+
+
+class _AISRuns:
+    """The state of ``n_runs`` annealing runs, in preallocated buffers."""
+
+    def __init__(self, W, b, a, a_base, n_runs, visible_units, generator):
+        self.W, self.b, self.units, self.gen = W, b, visible_units, generator
+        self.a, self.a_base = a, a_base.astype(W.dtype)
+        self.da = (a - self.a_base).astype(W.dtype)  # d(visible bias)/d(beta)
+        n_hidden, n_visible = W.shape
+        dtype = W.dtype
+        self.V = np.empty((n_runs, n_visible), dtype)
+        self.X = np.empty((n_runs, n_hidden), dtype)  # V @ W.T + b
+        self.S = np.empty((n_runs, n_hidden), dtype)
+        self.T = np.empty((n_runs, n_hidden), dtype)
+        self.proj = np.empty(n_runs, dtype)
+        self.noise_h = np.empty((n_runs, n_hidden), np.float32)
+        self.noise_v = np.empty((n_runs, n_visible), np.float32)
+        self.log_w = np.zeros(n_runs, np.float64)
+
+    def start(self):
+        """Draw ``v`` from the base-rate model (the ``beta = 0`` distribution)."""
+        self.V[...] = self.a_base
+        if self.units == "bernoulli":
+            sigmoid(self.V, out=self.V)
+        sample_visible(self.V, self.gen, self.units, out=self.V, noise=self.noise_v)
+
+    def accumulate(self, beta_prev, beta):
+        """Add ``log f_beta(v) - log f_beta_prev(v)`` to the log weights."""
+        np.matmul(self.V, self.W.T, out=self.X)
+        self.X += self.b
+        S, T = self.S, self.T
+        log_sigmoid(np.multiply(self.X, -beta_prev, out=S), out=S)
+        log_sigmoid(np.multiply(self.X, -beta, out=T), out=T)
+        S -= T  # softplus(beta x) - softplus(beta_prev x), element by element
+        self.log_w += S.sum(axis=1)
+        np.matmul(self.V, self.da, out=self.proj)
+        self.log_w += (beta - beta_prev) * self.proj.astype(np.float64)
+        if self.units == "gaussian":  # -||a_beta||^2 / 2 normalising terms
+            self.log_w -= 0.5 * (self._sq_bias(beta) - self._sq_bias(beta_prev))
+
+    def _sq_bias(self, beta):
+        a_beta = (1 - beta) * self.a_base.astype(np.float64) + beta * self.a
+        return float(a_beta @ a_beta)
+
+    def transition(self, beta):
+        """One Gibbs sweep at ``beta`` (``X`` holds ``V @ W.T + b`` already)."""
+        P = sigmoid(np.multiply(self.X, beta, out=self.S), out=self.S)
+        H = sample_bernoulli(P, self.gen, out=self.T, noise=self.noise_h)
+        V = np.matmul(H, self.W, out=self.V)
+        V *= beta
+        V += (1 - beta) * self.a_base + beta * self.a
+        if self.units == "bernoulli":
+            sigmoid(V, out=V)
+        sample_visible(V, self.gen, self.units, out=V, noise=self.noise_v)
+
+
+def ais_log_partition(
+    W,
+    b,
+    a,
+    visible_units="bernoulli",
+    *,
+    base_visible_bias=None,
+    n_runs=100,
+    betas=10000,
+    generator=None,
+    dtype=None,
+):
+    """Estimate ``log Z`` of an RBM by annealed importance sampling.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_hidden, n_visible)
+    b : ndarray of shape (n_hidden,)
+    a : ndarray of shape (n_visible,)
+    visible_units : {'bernoulli', 'gaussian'}, default='bernoulli'
+    base_visible_bias : ndarray of shape (n_visible,) or None
+        Visible biases of the base-rate model, e.g. :func:`base_rate_biases` of
+        the training data; None uses ``a`` (the model with its weights off).
+    n_runs : int, default=100
+        Independent annealing runs, advanced together.
+    betas : int or array-like, default=10000
+        The inverse temperatures, from 0 to 1, or their number for
+        :func:`ais_schedule`. Cost: two ``n_runs x n_visible x n_hidden``
+        products per temperature.
+    generator : numpy.random.Generator or None
+    dtype : dtype or None
+        Working precision (default ``W``'s): float32 halves the cost; the log
+        weights are accumulated in float64 either way.
+
+    Returns
+    -------
+    AISResult
+    """
+    dtype = np.dtype(W.dtype if dtype is None else dtype)
+    W, b = np.asarray(W, dtype), np.asarray(b, dtype)
+    a = np.asarray(a, np.float64)
+    a_base = a if base_visible_bias is None else np.asarray(base_visible_bias, float)
+    betas = _check_betas(betas)
+    gen = np.random.default_rng() if generator is None else generator
+    runs = _AISRuns(W, b, a, a_base, int(n_runs), visible_units, gen)
+    runs.start()
+    for k in range(1, betas.size):
+        runs.accumulate(betas[k - 1], betas[k])
+        if k < betas.size - 1:
+            runs.transition(betas[k])
+    log_z_base = base_log_partition(a_base, W.shape[0], visible_units)
+    log_mean, log_low, log_high = log_mean_exp_band(runs.log_w)
+    return AISResult(
+        log_z=float(log_z_base + log_mean),
+        log_z_low=float(log_z_base + log_low),
+        log_z_high=float(log_z_base + log_high),
+        log_weights=runs.log_w,
+        log_z_base=log_z_base,
+    )
+
+
+def _bernoulli_entropy(Z):
+    """Entropy of factorial Bernoulli units with logits ``Z``, per row:
+    ``sum_j softplus(z_j) - sigmoid(z_j) z_j``."""
+    return _softplus_sum(Z) - np.einsum("ij,ij->i", sigmoid(Z), Z)
+
+
+def _log_conditional(V, Hs, W, a, visible_units):
+    """``log p(v | h)`` of each row pair: the downward conditional of one layer."""
+    Z = Hs @ W
+    Z += a
+    if visible_units == "gaussian":
+        Z -= V
+        return -0.5 * np.einsum("ij,ij->i", Z, Z) - 0.5 * V.shape[1] * np.log(2 * np.pi)
+    return np.einsum("ij,ij->i", V, Z) - _softplus_sum(Z)
+
+
+def dbn_lower_bound(
+    V, layers, log_z_top, *, visible_units="bernoulli", n_samples=100, generator=None
+):
+    """Variational lower bound on ``log p(v)`` of a DBN, for each row of ``V``.
+
+    ``layers`` is the list of ``(W, b, a)`` of the stacked RBMs, bottom first; the
+    generative model is ``p(h_{L-1}) = exp(-F_top(h_{L-1})) / Z_top`` for the top
+    RBM (``log_z_top`` its log partition function) and the downward conditionals
+    ``p(h_{l-1} | h_l)`` of the RBMs below (``h_0 = v``). With the recognition
+    distribution ``q(h_l | h_{l-1}) = prod sigmoid(b_l + W_l h_{l-1})`` (the
+    upward pass), Jensen's inequality gives (Salakhutdinov and Murray, 2008)::
+
+        log p(v) >= E_q[ sum_{l=1}^{L-1} log p(h_{l-1} | h_l) - F_top(h_{L-1}) ]
+                    + sum_{l=1}^{L-1} E_q[ H(q(h_l | h_{l-1})) ] - log Z_top
+
+    The expectation is estimated by Monte Carlo with ``n_samples`` chains
+    ``h_1, ..., h_{L-1}`` drawn from ``q`` per row (an unbiased estimate of the
+    bound), and each entropy is computed exactly given the sampled layer below it.
+    With ``n_samples=None`` and two layers, the expectation over ``h_1`` is exact:
+    all ``2**n_h1`` states are enumerated (``n_h1 <= 16``). One layer gives the
+    exact ``-F(v) - log Z``. Float64 results.
+    """
+    V = np.asarray(V)
+    W0, b0, a0 = layers[0]
+    if len(layers) == 1:
+        return -free_energy(V, W0, a0, b0, visible_units) - log_z_top
+    Z1 = V @ W0.T + b0
+    entropy1 = _bernoulli_entropy(Z1)
+    if n_samples is None:
+        if len(layers) != 2:
+            raise ValueError("n_samples=None (exact expectation) needs 2 layers.")
+        expectation = _exact_two_layer_expectation(V, Z1, layers, visible_units)
+        return expectation + entropy1 - log_z_top
+    gen = np.random.default_rng() if generator is None else generator
+    total = np.zeros(V.shape[0], np.float64)
+    P1 = sigmoid(Z1)
+    for _ in range(int(n_samples)):
+        total += _sampled_terms(V, P1, layers, visible_units, gen)
+    return total / int(n_samples) + entropy1 - log_z_top
+
+
+def _sampled_terms(V, P1, layers, visible_units, gen):
+    """One draw of ``sum_l log p(h_{l-1} | h_l) - F_top + upper entropies``."""
+    H = sample_bernoulli(P1, gen)
+    W, _, a = layers[0]
+    terms = _log_conditional(V, H, W, a, visible_units)
+    for W, b, a in layers[1:-1]:
+        Z = H @ W.T + b
+        terms += _bernoulli_entropy(Z)
+        H_up = sample_bernoulli(sigmoid(Z), gen)
+        terms += _log_conditional(H, H_up, W, a, "bernoulli")
+        H = H_up
+    W, b, a = layers[-1]
+    return terms - free_energy(H, W, a, b)
+
+
+def _exact_two_layer_expectation(V, Z1, layers, visible_units):
+    """``sum_h1 q(h1 | v) [log p(v | h1) - F_top(h1)]`` by enumerating ``h1``."""
+    (W0, _, a0), (W1, b1, a1) = layers
+    n_h1 = W0.shape[0]
+    if n_h1 > 16:
+        raise ValueError("n_samples=None enumerates h1: it needs <= 16 units.")
+    states = _binary_states(0, 2**n_h1, n_h1, np.float64)
+    top = -free_energy(states, W1, a1, b1)  # (n_states,)
+    C = states @ W0 + a0  # (n_states, n_visible)
+    out = np.empty(V.shape[0], np.float64)
+    rows = max(1, _CHUNK_ELEMENTS // states.shape[0])
+    for start in range(0, V.shape[0], rows):
+        Vc, Zc = V[start : start + rows], Z1[start : start + rows]
+        log_q = states @ log_sigmoid(Zc).T + (1 - states) @ log_sigmoid(-Zc).T
+        if visible_units == "gaussian":
+            sq = (Vc * Vc).sum(1)[None, :] - 2 * C @ Vc.T + (C * C).sum(1)[:, None]
+            log_cond = -0.5 * sq - 0.5 * V.shape[1] * np.log(2 * np.pi)
+        else:
+            log_cond = C @ Vc.T - _softplus_sum(C)[:, None]
+        out[start : start + rows] = (np.exp(log_q) * (log_cond + top[:, None])).sum(0)
+    return out

@@ -1,0 +1,293 @@
+"""Partition functions and log-likelihoods: AIS, exact enumeration, DBN bound."""
+
+import itertools
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.special import logsumexp
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
+
+from skdbn import DBNTransformer, RBMTransformer, _ais
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """Binarised digits, float64."""
+    X, _ = load_digits(return_X_y=True)
+    return (X > 7).astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def digits_rbm(digits):
+    """64 visible, 15 hidden units, trained enough to have structure."""
+    return RBMTransformer(
+        n_components=15, learning_rate=0.05, batch_size=20, n_iter=20, random_state=0
+    ).fit(digits)
+
+
+def _all_states(n):
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def _brute_force_log_z(W, b, a):
+    """``log sum_{v, h} exp(-E(v, h))`` over every joint state (Bernoulli)."""
+    V, H = _all_states(W.shape[1]), _all_states(W.shape[0])
+    neg_energy = (V @ a)[:, None] + (H @ b)[None, :] + V @ W.T @ H.T
+    return logsumexp(neg_energy)
+
+
+def _random_rbm(n_hidden, n_visible, seed, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.normal(0, scale, (n_hidden, n_visible)),
+        rng.normal(0, 1, n_hidden),
+        rng.normal(0, 1, n_visible),
+    )
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 4)])
+def test_exact_log_partition_matches_brute_force(shape):
+    # Enumerating either side (whichever is smaller) equals the joint sum.
+    W, b, a = _random_rbm(*shape, seed=0)
+    assert_allclose(_ais.exact_log_partition(W, b, a), _brute_force_log_z(W, b, a))
+
+
+def test_exact_log_partition_is_chunked(monkeypatch):
+    W, b, a = _random_rbm(4, 9, seed=1)
+    expected = _ais.exact_log_partition(W, b, a)
+    monkeypatch.setattr(_ais, "_CHUNK_ELEMENTS", 16)  # many small chunks
+    assert_allclose(_ais.exact_log_partition(W, b, a), expected, rtol=1e-12)
+
+
+def test_exact_log_partition_gaussian_matches_quadrature():
+    # One Gaussian visible unit: integrate exp(-F(v)) numerically.
+    W, b, a = _random_rbm(3, 1, seed=2)
+    v = np.linspace(-30, 30, 200001)[:, None]
+    neg_f = -(0.5 * (v[:, 0] - a[0]) ** 2) + np.logaddexp(0, v @ W.T + b).sum(1)
+    log_z = np.log(np.trapezoid(np.exp(neg_f), v[:, 0]))
+    assert_allclose(_ais.exact_log_partition(W, b, a, "gaussian"), log_z, rtol=1e-8)
+
+
+def test_exact_log_partition_gaussian_closed_form():
+    # Zero weights: Z = 2**H prod(1 + exp(b_j)) / 2**H * (2 pi)**(D / 2).
+    _, b, a = _random_rbm(4, 6, seed=3)
+    W = np.zeros((4, 6))
+    expected = np.logaddexp(0, b).sum() + 3 * np.log(2 * np.pi)
+    assert_allclose(_ais.exact_log_partition(W, b, a, "gaussian"), expected)
+
+
+def test_exact_log_partition_too_large():
+    W = np.zeros((21, 30))
+    with pytest.raises(ValueError, match="at most 20"):
+        _ais.exact_log_partition(W, np.zeros(21), np.zeros(30))
+
+
+def test_ais_exact_on_zero_weight_rbm():
+    # Base rate = the model's visible biases: every importance weight is the same
+    # and the estimate is the closed form sum softplus(a) + sum softplus(b).
+    _, b, a = _random_rbm(7, 10, seed=4)
+    W = np.zeros((7, 10))
+    expected = np.logaddexp(0, a).sum() + np.logaddexp(0, b).sum()
+    for units, extra in [("bernoulli", 0.0), ("gaussian", 5 * np.log(2 * np.pi))]:
+        result = _ais.ais_log_partition(
+            W, b, a, units, n_runs=10, betas=50, generator=np.random.default_rng(0)
+        )
+        expected_z = (
+            expected if units == "bernoulli" else extra + np.logaddexp(0, b).sum()
+        )
+        assert_allclose(result.log_z, expected_z, rtol=1e-12)
+        assert_allclose(result.log_weights, result.log_weights[0], atol=1e-12)
+        assert_allclose([result.log_z_low, result.log_z_high], result.log_z)
+
+
+def test_ais_agrees_with_exact_on_digits(digits, digits_rbm):
+    W = digits_rbm.components_
+    b, a = digits_rbm.intercept_hidden_, digits_rbm.intercept_visible_
+    exact = _ais.exact_log_partition(W, b, a)
+    result = _ais.ais_log_partition(
+        W,
+        b,
+        a,
+        base_visible_bias=_ais.base_rate_biases(digits),
+        n_runs=100,
+        betas=1000,
+        generator=np.random.default_rng(0),
+    )
+    assert abs(result.log_z - exact) < 0.1
+    assert result.log_z_low <= exact <= result.log_z_high
+    assert result.effective_sample_size > 50
+    # float32 working precision gives the same answer
+    result32 = _ais.ais_log_partition(
+        W.astype(np.float32),
+        b,
+        a,
+        base_visible_bias=_ais.base_rate_biases(digits),
+        n_runs=100,
+        betas=1000,
+        generator=np.random.default_rng(0),
+    )
+    assert abs(result32.log_z - exact) < 0.1
+
+
+def test_ais_agrees_with_exact_gaussian():
+    # Gaussian visible units with weights large enough to matter.
+    rng = np.random.default_rng(5)
+    W, b, a = rng.normal(0, 0.3, (8, 12)), rng.normal(0, 1, 8), rng.normal(0, 1, 12)
+    exact = _ais.exact_log_partition(W, b, a, "gaussian")
+    X = rng.normal(a, 1.5, (500, 12))
+    result = _ais.ais_log_partition(
+        W,
+        b,
+        a,
+        "gaussian",
+        base_visible_bias=_ais.base_rate_biases(X, "gaussian"),
+        n_runs=100,
+        betas=1000,
+        generator=np.random.default_rng(0),
+    )
+    assert abs(result.log_z - exact) < 0.1
+    assert result.log_z_low <= exact <= result.log_z_high
+
+
+def test_ais_reproducible_and_schedule():
+    W, b, a = _random_rbm(6, 8, seed=6, scale=0.5)
+    runs = [
+        _ais.ais_log_partition(W, b, a, betas=100, generator=np.random.default_rng(1))
+        for _ in range(2)
+    ]
+    assert_allclose(runs[0].log_weights, runs[1].log_weights, rtol=0, atol=0)
+    other = _ais.ais_log_partition(
+        W, b, a, betas=100, generator=np.random.default_rng(2)
+    )
+    assert not np.allclose(runs[0].log_weights, other.log_weights)
+    betas = _ais.ais_schedule(1000)
+    assert betas.size == 1000 and betas[0] == 0 and betas[-1] == 1
+    assert np.all(np.diff(betas) > 0)
+    assert (betas >= 0.9).sum() > (betas < 0.5).sum()  # denser near 1
+    with pytest.raises(ValueError, match="non-decreasing"):
+        _ais.ais_log_partition(W, b, a, betas=[0.0, 0.5, 0.4, 1.0])
+
+
+def test_log_mean_exp_band_is_stable():
+    mean, low, high = _ais.log_mean_exp_band(np.array([1000.0, 1000.0, 1000.0]))
+    assert mean == low == high == 1000.0
+    mean, low, high = _ais.log_mean_exp_band(np.array([-5000.0, 0.0]))
+    assert_allclose(mean, np.log(0.5))
+    assert low == -np.inf and np.isfinite(high) and high > mean
+
+
+def test_rbm_estimate_log_partition(digits, digits_rbm):
+    rbm = digits_rbm
+    exact = rbm.estimate_log_partition().log_partition_  # 15 hidden: exact
+    assert rbm.log_partition_bounds_ == (exact, exact)
+    ll = rbm.log_likelihood(digits[:50])
+    assert_allclose(ll, rbm.score_samples(digits[:50]) - exact)
+    assert np.all(ll < 0)
+    # AIS through the estimator, seeded: reproducible and close to the exact value
+    ais = [
+        rbm.estimate_log_partition(
+            digits, n_betas=500, random_state=0, exact=False
+        ).log_partition_
+        for _ in range(2)
+    ]
+    assert ais[0] == ais[1] and abs(ais[0] - exact) < 0.2
+    ll, low, high = rbm.log_likelihood(digits[:5], return_bounds=True)
+    assert np.all(low <= ll) and np.all(ll <= high)
+    with pytest.raises(ValueError, match="at most 20"):
+        RBMTransformer(n_components=21, n_iter=1, random_state=0).fit(
+            digits[:50]
+        ).estimate_log_partition(exact=True)
+
+
+def test_rbm_log_likelihood_sums_to_one():
+    # A tiny RBM: the probabilities of all visible states sum to 1.
+    X = _all_states(5)[[0, 3, 7, 12, 25, 31]]
+    rbm = RBMTransformer(n_components=3, n_iter=20, random_state=0).fit(X)
+    p = np.exp(rbm.estimate_log_partition().log_likelihood(_all_states(5)))
+    assert_allclose(p.sum(), 1.0, rtol=1e-10)
+
+
+def test_log_likelihood_needs_estimate_and_fit_invalidates(digits):
+    rbm = RBMTransformer(n_components=4, n_iter=2, random_state=0)
+    with pytest.raises(NotFittedError):
+        rbm.log_likelihood(digits[:5])
+    rbm.fit(digits[:100])
+    with pytest.raises(NotFittedError, match="estimate_log_partition"):
+        rbm.log_likelihood(digits[:5])
+    rbm.estimate_log_partition()
+    rbm.partial_fit(digits[:100])
+    assert not hasattr(rbm, "log_partition_")
+    rbm.estimate_log_partition()
+    rbm.fit(digits[:100])
+    assert not hasattr(rbm, "log_partition_bounds_")
+
+
+def _exact_dbn_log_likelihood(dbn, V):
+    """``log sum_h1 p(v | h1) p_top(h1)`` by brute force over h1 (and h2)."""
+    (W0, _, a0), (W1, b1, a1) = [rbm._params(np.float64) for rbm in dbn.rbms_]
+    H1, H2 = _all_states(W0.shape[0]), _all_states(W1.shape[0])
+    log_p_top = logsumexp(
+        (H1 @ a1)[:, None] + (H2 @ b1)[None, :] + H1 @ W1.T @ H2.T, axis=1
+    )
+    log_p_top -= logsumexp(log_p_top)
+    Z = H1 @ W0 + a0  # (n_h1_states, n_visible)
+    log_cond = V @ Z.T - np.logaddexp(0, Z).sum(1)  # log p(v | h1)
+    return logsumexp(log_cond + log_p_top, axis=1)
+
+
+def test_dbn_lower_bound_below_exact_and_tight():
+    rng = np.random.default_rng(0)
+    prototypes = (rng.random((4, 10)) < 0.5).astype(float)
+    X = np.abs(prototypes[rng.integers(0, 4, 400)] - (rng.random((400, 10)) < 0.05))
+    dbn = DBNTransformer(
+        hidden_layer_sizes=(6, 4), rbm_n_iter=30, rbm_learning_rate=0.1, random_state=0
+    ).fit(X)
+    exact = _exact_dbn_log_likelihood(dbn, X)
+    bound = dbn.log_likelihood_lower_bound(X, n_samples=None)  # exact expectation
+    assert np.all(bound <= exact + 1e-10)
+    gap = exact.mean() - bound.mean()
+    assert 0 <= gap < 1.0, gap
+    sampled = dbn.log_likelihood_lower_bound(X, n_samples=200, random_state=0)
+    assert_allclose(sampled.mean(), bound.mean(), atol=0.05)
+    again = dbn.log_likelihood_lower_bound(X, n_samples=200, random_state=0)
+    assert_allclose(sampled, again)
+
+
+def test_dbn_lower_bound_one_layer_is_exact(digits):
+    dbn = DBNTransformer(hidden_layer_sizes=8, rbm_n_iter=2, random_state=0).fit(
+        digits[:200]
+    )
+    rbm = dbn.rbms_[0]
+    bound = dbn.log_likelihood_lower_bound(digits[:20])
+    assert_allclose(bound, rbm.log_likelihood(digits[:20]))
+
+
+def test_dbn_lower_bound_three_layers_runs(digits):
+    dbn = DBNTransformer(hidden_layer_sizes=(12, 8, 6), rbm_n_iter=2, random_state=0)
+    dbn.fit(digits[:200])
+    bound = dbn.log_likelihood_lower_bound(digits[:20], n_samples=5, random_state=0)
+    assert bound.shape == (20,) and np.all(np.isfinite(bound)) and np.all(bound < 0)
+
+
+def test_rbm_estimate_log_partition_gaussian():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 10)) @ rng.normal(size=(10, 10)) * 0.3
+    rbm = RBMTransformer(
+        n_components=6, visible_units="gaussian", learning_rate=0.01, random_state=0
+    ).fit(X)
+    exact = rbm.estimate_log_partition().log_partition_
+    assert_allclose(
+        exact,
+        _ais.exact_log_partition(
+            rbm.components_,
+            rbm.intercept_hidden_,
+            rbm.intercept_visible_,
+            "gaussian",
+        ),
+    )
+    ais = rbm.estimate_log_partition(
+        X, n_betas=500, random_state=0, exact=False
+    ).log_partition_
+    assert abs(ais - exact) < 0.1
