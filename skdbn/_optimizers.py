@@ -1,9 +1,9 @@
 """Gradient-descent optimisers as plain classes, updating parameters in place.
 
 ``update_params(params, grads)`` moves every array in ``params`` one step against
-the matching array in ``grads``, in place and without allocating: SGD uses fused
-BLAS ``axpy`` updates, Adam uses the gradients as scratch space (it overwrites
-them; callers recompute the gradients before the next step anyway).
+the matching array in ``grads``, in place and without allocating: the gradients
+are scratch space (they are overwritten; callers recompute them before the next
+step anyway).
 
 The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`:
 
@@ -14,8 +14,6 @@ The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`
 """
 
 import numpy as np
-
-from ._linalg import axpy
 
 
 class BaseOptimizer:
@@ -87,18 +85,19 @@ class SGD(BaseOptimizer):
         self.velocities = [np.zeros_like(p) for p in params]
 
     def update_params(self, params, grads):
-        """Take one step in place (``grads`` are left unchanged)."""
+        """Take one step in place; ``grads`` are overwritten."""
         lr, mu = self.learning_rate, self.momentum
-        # Fused BLAS updates: each line is one pass over the array, no temporary.
         for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
+            grad *= -lr  # grad now holds the plain gradient step
             if mu == 0:
-                axpy(-lr, grad, param)
+                param += grad
                 continue
             velocity *= mu
-            axpy(-lr, grad, velocity)  # v <- mu * v - lr * grad
-            if self.nesterov:  # step mu * v - lr * grad
-                axpy(mu, velocity, param)
-                axpy(-lr, grad, param)
+            velocity += grad  # v <- mu * v - lr * grad
+            if self.nesterov:  # the step is mu * v - lr * grad
+                param += grad
+                np.multiply(velocity, mu, out=grad)
+                param += grad
             else:
                 param += velocity
 
