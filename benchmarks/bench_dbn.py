@@ -137,11 +137,13 @@ def main():
         for label, (model, epochs) in models.items():
             results.append(run(label, model, data, epochs))
     print(f"data: {name}; dtype {args.dtype}; {machine_description()}")
+    threads = f"{args.threads} BLAS thread(s)" if args.threads else "default threads"
     print(
-        f"hidden {args.hidden}, {args.epochs} fine-tuning epochs, batch {args.batch}, "
-        f"lr {args.learning_rate}, dropout {args.dropout}; pre-training "
-        f"{args.rbm_epochs} epochs, batch {args.rbm_batch}, lr "
-        f"{args.rbm_learning_rate}; median of {args.repeats} alternated runs"
+        f"hidden {args.hidden}, {args.epochs} epochs, batch {args.batch}; DBN: sgd "
+        f"lr {args.learning_rate}, Nesterov momentum 0.9, dropout {args.dropout}; "
+        f"pre-training {args.rbm_epochs} epochs, batch {args.rbm_batch}, lr "
+        f"{args.rbm_learning_rate}; MLP: relu, adam lr 1e-3; {threads}; median of "
+        f"{args.repeats} alternated runs"
     )
     table(results, list(models))
 

@@ -91,7 +91,7 @@ class Progress:
             self._stage_done()
 
 
-def _train(model, X, y, *, total_epochs, quiet, threads=1):
+def _train(model, X, y, *, total_epochs, quiet, threads=None):
     """Fit with a progress bar; warnings are collected and shown after it."""
     from threadpoolctl import threadpool_limits
 
@@ -624,10 +624,10 @@ def build_parser():
     fit.add_argument(
         "--threads",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help="BLAS threads (default 1: mini-batch products are small, "
-        "and more threads can slow them down on a busy machine)",
+        help="BLAS threads (default: the BLAS library's own choice; 1 is often "
+        "fastest for small data or on a busy machine)",
     )
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(func=_fit)
