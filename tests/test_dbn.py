@@ -312,3 +312,28 @@ def test_pipeline_grid_search_cross_val_and_pickle(tmp_path, digits):
         LogisticRegression(max_iter=1000),
     )
     assert features.fit(X, y).score(X, y) > 0.95
+
+
+def test_gaussian_visible_units_and_verbose(digits, capsys):
+    X, y = digits
+    X_std = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-8)
+    dbn = DBNTransformer(
+        hidden_layer_sizes=(32, 16),
+        visible_units="gaussian",
+        rbm_learning_rate=0.005,
+        rbm_n_iter=3,
+        random_state=0,
+        verbose=1,
+    ).fit(X_std)
+    assert dbn.rbms_[0].visible_units == "gaussian"
+    assert dbn.rbms_[1].visible_units == "bernoulli"
+    # Gaussian reconstructions are real-valued means, not probabilities.
+    X_rec = dbn.inverse_transform(dbn.transform(X_std))
+    assert X_rec.min() < 0
+    out = capsys.readouterr().out
+    assert "pre-training layer 1/2" in out and "pre-training layer 2/2" in out
+    assert "Iteration 3" in out
+    clf = DBNClassifier(
+        visible_units="gaussian", rbm_learning_rate=0.005, max_iter=50, **SMALL
+    ).fit(X_std, y)
+    assert clf.score(X_std, y) > 0.9

@@ -335,3 +335,36 @@ def test_verbose_prints_epochs(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
     assert lines[0].startswith("Iteration 1, loss = ")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "param, values",
+    [
+        ("shuffle", [True, False]),
+        ("nesterovs_momentum", [True, False]),
+        ("momentum", [0.0, 0.9]),
+        ("beta_1", [0.9, 0.5]),
+        ("beta_2", [0.999, 0.9]),
+        ("epsilon", [1e-8, 1e-1]),
+        ("power_t", [0.5, 0.1]),
+    ],
+)
+def test_every_optimiser_parameter_changes_the_fit(digits, param, values):
+    X, y = digits
+    solver = "adam" if param in ("beta_1", "beta_2", "epsilon") else "sgd"
+    schedule = "invscaling" if param == "power_t" else "constant"
+    fits = [
+        LogisticRegressionGD(
+            solver=solver,
+            learning_rate=schedule,
+            batch_size=100,
+            max_iter=3,
+            random_state=0,
+            **{param: value},
+        )
+        .fit(X, y)
+        .coef_
+        for value in values
+    ]
+    assert not np.allclose(fits[0], fits[1])
