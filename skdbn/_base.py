@@ -124,3 +124,13 @@ class GradientDescentMixin:
                 incremental=incremental,
             )
         return self
+
+
+def store_init_arguments(estimator, arguments):
+    """Store ``__init__``'s arguments (its ``locals()``) unchanged, as sklearn wants.
+
+    For estimators with many parameters, this replaces one assignment per line.
+    """
+    for name, value in arguments.items():
+        if name not in ("self", "__class__"):
+            setattr(estimator, name, value)

@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _ais, _cd, _training
+from ._base import store_init_arguments
 from ._rbm import RBMTransformer, validate_visible_data
 
 # RBMTransformer parameters exposed once for every layer, as ``rbm_<name>``.
@@ -189,21 +190,7 @@ class DBNTransformer(
         random_state=None,
         verbose=0,
     ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.visible_units = visible_units
-        self.rbm_learning_rate = rbm_learning_rate
-        self.rbm_n_iter = rbm_n_iter
-        self.rbm_batch_size = rbm_batch_size
-        self.rbm_k = rbm_k
-        self.rbm_persistent = rbm_persistent
-        self.rbm_momentum = rbm_momentum
-        self.rbm_final_momentum = rbm_final_momentum
-        self.rbm_momentum_switch = rbm_momentum_switch
-        self.rbm_weight_decay = rbm_weight_decay
-        self.rbm_sparsity_target = rbm_sparsity_target
-        self.rbm_sparsity_cost = rbm_sparsity_cost
-        self.random_state = random_state
-        self.verbose = verbose
+        store_init_arguments(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

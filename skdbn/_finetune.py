@@ -33,7 +33,11 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import _network, _training
 from ._activations import log_sigmoid, log_softmax
-from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._base import (
+    GD_PARAMETER_CONSTRAINTS,
+    GradientDescentMixin,
+    store_init_arguments,
+)
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._rbm import check_visible_range
 
@@ -181,7 +185,7 @@ class _BaseDBNNetwork(
         verbose=0,
     ):
         # Both subclasses share these parameters and defaults.
-        _set_params(self, locals())
+        store_init_arguments(self, locals())
 
     _parameter_constraints = {
         **PRETRAINING_CONSTRAINTS,
@@ -663,10 +667,3 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _set_params(estimator, arguments):
-    """Store ``__init__``'s arguments unchanged, as scikit-learn requires."""
-    for name, value in arguments.items():
-        if name not in ("self", "__class__"):
-            setattr(estimator, name, value)
