@@ -64,6 +64,16 @@ class GradientDescentMixin:
             self.power_t,
         )
 
+    def _training_rng(self, incremental):
+        """A fresh generator for ``fit``; ``partial_fit`` calls continue one.
+
+        Reseeding on every ``partial_fit`` call would repeat the same shuffling
+        order and dropout masks in every call.
+        """
+        if not incremental or getattr(self, "_rng", None) is None:
+            self._rng = check_random_state(self.random_state)
+        return self._rng
+
     def _checked_sample_weight(self, X, y, sample_weight):
         """Sample weights times class weights, or None when both are absent."""
         class_weight = getattr(self, "class_weight", None)

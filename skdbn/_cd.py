@@ -225,12 +225,18 @@ class RBMObjective:
 
     @property
     def hidden_samples(self):
-        """The last sampled hidden states (the persistent chains with PCD)."""
-        return self.chains if self.persistent else self._Hs
+        """The persistent chains (PCD), or the hidden states sampled from the last
+        batch's data (CD; empty before the first batch)."""
+        if self.persistent:
+            return self.chains
+        if not self._capacity:
+            return np.zeros((0, self.params[0].shape[0]), self.params[0].dtype)
+        return self._Hs[: self._last_rows]
 
     def __call__(self, X, y=None, sample_weight=None):
         n = X.shape[0]
         self._ensure_buffers(n)
+        self._last_rows = n
         n_neg = self.chains.shape[0] if self.persistent else n
         V, H = self._V[: n + n_neg], self._H[: n + n_neg]
         W, b, _ = self.params

@@ -22,7 +22,6 @@ from sklearn.base import (
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import (
     check_classification_targets,
@@ -250,7 +249,7 @@ class _BaseDBNNetwork(
         )
 
     def _fit(self, X, Y, sample_weight=None, incremental=False):
-        rng = check_random_state(self.random_state)
+        rng = self._training_rng(incremental)
         first = not hasattr(self, "coefs_")
         if first or not (incremental or self._can_warm_start(X, Y.shape[1])):
             self._initialize(X, Y.shape[1], rng)

@@ -324,7 +324,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             Y,
             sample_weight,
             incremental=incremental,
-            rng=self.random_state,
+            rng=self._training_rng(incremental),
             # The seed's rule: stop when the held-out loss stops decreasing.
             score=lambda objective, *val: -objective.data_loss(*val),
             stratify=True,

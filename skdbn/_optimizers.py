@@ -20,7 +20,8 @@ class BaseOptimizer:
     """Shared learning-rate bookkeeping; subclasses implement ``update_params``."""
 
     def __init__(self, learning_rate_init=0.1, lr_schedule="constant", power_t=0.5):
-        self.learning_rate_init = learning_rate_init
+        # Python floats: NumPy scalars would make float32 updates run in float64.
+        self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.power_t = power_t
@@ -80,13 +81,13 @@ class SGD(BaseOptimizer):
         power_t=0.5,
     ):
         super().__init__(learning_rate_init, lr_schedule, power_t)
-        self.momentum = momentum
+        self.momentum = float(momentum)
         self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
     def update_params(self, params, grads):
         """Take one step in place; ``grads`` are overwritten."""
-        lr, mu = self.learning_rate, self.momentum
+        lr, mu = float(self.learning_rate), float(self.momentum)
         for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
             grad *= -lr  # grad now holds the plain gradient step
             if mu == 0:
@@ -120,9 +121,9 @@ class Adam(BaseOptimizer):
         self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
     ):
         super().__init__(learning_rate_init)
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
         self.t = 0
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
@@ -131,7 +132,7 @@ class Adam(BaseOptimizer):
         """Take one step in place; ``grads`` are overwritten."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
-        self.learning_rate = (
+        self.learning_rate = float(
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         for param, g, m, v in zip(params, grads, self.ms, self.vs, strict=True):

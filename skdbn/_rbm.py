@@ -137,8 +137,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Hidden biases.
     intercept_visible_ : ndarray of shape (n_features,)
         Visible biases.
-    h_samples_ : ndarray of shape (batch_size, n_components)
-        Hidden states of the last negative phase (the persistent chains).
+    h_samples_ : ndarray of shape (n_chains, n_components)
+        With ``persistent``, the hidden states of the persistent chains
+        (``min(batch_size, n_samples)`` of them, from the first fit); with CD-k,
+        the hidden states sampled from the last mini-batch's data.
     loss_curve_ : list of float
         Mean squared reconstruction error (summed over features) of each epoch,
         measured during training (with ``persistent``, on a tenth of each batch).
@@ -333,6 +335,11 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             )
         else:
             trainer = self._trainer
+            # Train what the attributes hold, should a user have replaced them.
+            public = (self.components_, self.intercept_hidden_, self.intercept_visible_)
+            for live, value in zip(trainer.objective.params, public, strict=True):
+                if live is not value:
+                    np.copyto(live, value)
             X = X.astype(self.components_.dtype, copy=False)
         with _training.stage(self, "training"):
             trainer.run(X, 1, verbose=self.verbose, incremental=True)

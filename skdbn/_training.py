@@ -186,7 +186,8 @@ class _EpochRunner:
     def _batch(self, batch):
         idx = self.order[batch] if self.shuffle else batch
         if self._X_buf is not None:
-            Xb = np.take(self.X, idx, axis=0, out=self._X_buf[: len(idx)])
+            # mode="clip" writes straight into out (indices are valid by construction)
+            Xb = np.take(self.X, idx, axis=0, out=self._X_buf[: len(idx)], mode="clip")
         else:
             Xb = self.X[idx]
         yb = None if self.y is None else self.y[idx]
@@ -200,13 +201,14 @@ class _EpochRunner:
         grad_sum = (
             [np.zeros_like(g) for g in objective.grads] if self.track_grad else []
         )
+        scratch = [np.empty_like(g) for g in grad_sum]
         total = 0.0
         for batch in gen_batches(self.n, self.batch_size):
             Xb, yb, swb = self._batch(batch)
             weight = Xb.shape[0] if swb is None else swb.sum()
             total += objective(Xb, yb, swb) * weight
-            for acc, g in zip(grad_sum, objective.grads, strict=False):
-                acc += g * (weight / self.total_weight)
+            for acc, g, tmp in zip(grad_sum, objective.grads, scratch, strict=False):
+                acc += np.multiply(g, weight / self.total_weight, out=tmp)
             optimizer.update_params(objective.params, objective.grads)
         grad_norm = max((float(np.abs(g).max()) for g in grad_sum), default=np.inf)
         return total / self.total_weight, grad_norm

@@ -337,3 +337,23 @@ def test_gaussian_visible_units_and_verbose(digits, capsys):
         visible_units="gaussian", rbm_learning_rate=0.005, max_iter=50, **SMALL
     ).fit(X_std, y)
     assert clf.score(X_std, y) > 0.9
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: DBNClassifier(max_iter=2, batch_size=50, dropout=0.2, **SMALL),
+        lambda: __import__("skdbn").LogisticRegressionGD(batch_size=50, random_state=0),
+    ],
+    ids=["DBNClassifier", "LogisticRegressionGD"],
+)
+def test_partial_fit_continues_one_generator(digits, make):
+    # Reseeding every call would repeat the shuffling order (and dropout masks).
+    X, y = digits
+    clf = make().partial_fit(X, y, classes=np.arange(10))
+    rng = clf._rng
+    before = rng.get_state()[1].copy()
+    clf.partial_fit(X, y)
+    assert clf._rng is rng and not np.array_equal(before, rng.get_state()[1])
+    clf.fit(X, y)
+    assert clf._rng is not rng  # fit starts afresh from random_state
