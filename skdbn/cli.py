@@ -282,9 +282,18 @@ def _load(path):
     from .io import UntrustedModelError, load
 
     try:
-        return load(path, return_metadata=True)
+        model, meta = load(path, return_metadata=True)
     except (FileNotFoundError, UntrustedModelError) as exc:
         raise UsageError(str(exc)) from None
+    # The commands need what `skdbn fit` stores: a pipeline and its column info.
+    needed = ("feature_names", "target_name", "target_column", "task")
+    if not hasattr(model, "steps") or any(key not in meta for key in needed):
+        raise UsageError(
+            f"{path} holds a {type(model).__name__} saved without the command "
+            "line's metadata; the skdbn commands read models written by "
+            "`skdbn fit`. Load it in Python with skdbn.io.load instead."
+        )
+    return model, meta
 
 
 def _read_for_model(path, meta, *, need_target=False, header="auto"):

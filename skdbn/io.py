@@ -31,6 +31,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 __all__ = ["TRUSTED_TYPES", "UntrustedModelError", "audit", "load", "save"]
 
 _FORMAT = "skdbn-model"
@@ -75,8 +77,33 @@ _VALUE_NODES = {
     "RandomGeneratorNode",
     "SparseMatrixNode",
 }
-# Types that may be referenced as a value (e.g. ``dtype=np.float32``).
-_TYPE_MODULES = ("builtins", "numpy")
+# The classes each kind of value node may carry: skops calls ``cls(content)`` on
+# them, so nothing but the plain container or array class is acceptable.
+_VALUE_CLASSES = {
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.str",
+    "builtins.int",
+    "builtins.float",
+    "builtins.bool",
+    "builtins.NoneType",
+    "builtins.bytes",
+    "builtins.bytearray",
+    "builtins.slice",
+    "builtins.complex",
+    "numpy.ndarray",
+    "numpy.ma.core.MaskedArray",
+    "numpy.dtype",
+    "numpy.random.mtrand.RandomState",
+    "numpy.random._generator.Generator",
+    "scipy.sparse._csr.csr_matrix",
+    "scipy.sparse._csr.csr_array",
+}
+# Types that may be stored as a value (``dtype=np.float32``): plain Python
+# scalars and NumPy's scalar types only (never a function such as builtins.eval).
+_TYPE_NAMES = {"int", "float", "str", "bool", "complex", "bytes", "NoneType"}
 
 
 class UntrustedModelError(ValueError):
@@ -142,8 +169,13 @@ def _is_allowed(module, name, loader):
     if loader == "ObjectNode":
         return full in TRUSTED_TYPES
     if loader == "TypeNode":
-        return str(module).split(".")[0] in _TYPE_MODULES or full in TRUSTED_TYPES
-    return loader in _VALUE_NODES
+        if module == "builtins":
+            return name in _TYPE_NAMES
+        scalar = getattr(np, str(name), None) if module == "numpy" else None
+        return isinstance(scalar, type) and issubclass(scalar, np.generic)
+    if loader in _VALUE_NODES:
+        return full in _VALUE_CLASSES or loader == "DTypeNode"
+    return False
 
 
 def _read_schema(path):
@@ -219,7 +251,12 @@ def load(path, *, return_metadata=False):
             "wrote this file yourself and know what it holds, load it with "
             "skops.io.load(path, trusted=[...])."
         )
-    envelope = _skops().load(path, trusted=[n for n in found if n in TRUSTED_TYPES])
+    skops = _skops()
+    try:
+        envelope = skops.load(path, trusted=[n for n in found if n in TRUSTED_TYPES])
+    except skops.exceptions.UntrustedTypesFoundException as error:
+        # Anything skops itself distrusts is refused the same way.
+        raise UntrustedModelError(f"Refusing to load {path}: {error}") from None
     if not (isinstance(envelope, dict) and envelope.get("format") == _FORMAT):
         raise UntrustedModelError(
             f"{path} is a skops file but not a skdbn model file (written by "

@@ -213,3 +213,16 @@ def test_usage_errors_exit_2():
 def test_console_script_is_installed():
     result = subprocess.run(["skdbn", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("skdbn ")
+
+
+def test_model_saved_from_python_gets_a_usage_error(tmp_path):
+    from sklearn.datasets import load_digits
+
+    from skdbn import RBMTransformer
+    from skdbn.io import save
+
+    save(RBMTransformer(4, n_iter=1).fit(load_digits().data[:50] / 16), tmp_path / "m")
+    result = skdbn("info", tmp_path / "m")
+    assert result.returncode == 2
+    assert "saved without the command line's metadata" in result.stderr
+    assert "Traceback" not in result.stderr

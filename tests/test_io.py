@@ -143,3 +143,26 @@ def test_not_a_model_file(tmp_path):
         load(tmp_path / "plain.skops")
     with pytest.raises(FileNotFoundError):
         load(tmp_path / "missing.skops")
+
+
+def test_function_smuggled_as_a_type_value_is_refused(tmp_path):
+    from sklearn.datasets import load_digits
+
+    from skdbn import RBMTransformer
+    from skdbn.io import UntrustedModelError, audit, load, save
+
+    X = load_digits().data[:50] / 16
+    save(RBMTransformer(4, n_iter=1, random_state=0).fit(X), tmp_path / "ok.skops")
+
+    def smuggle(schema):
+        schema["content"]["metadata"]["content"]["hook"] = {
+            "__class__": "eval",
+            "__module__": "builtins",
+            "__loader__": "TypeNode",
+            "__id__": 999999,
+        }
+
+    _rewrite_schema(tmp_path / "ok.skops", tmp_path / "bad.skops", smuggle)
+    assert "builtins.eval" in audit(tmp_path / "bad.skops")[1]
+    with pytest.raises(UntrustedModelError, match="builtins.eval"):
+        load(tmp_path / "bad.skops")
