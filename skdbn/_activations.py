@@ -47,6 +47,18 @@ def log_sigmoid(z, out=None):
     return np.subtract(negative_part, out, out=out)
 
 
+def softplus_sum(z, out=None, dtype=None):
+    """Row sums of ``softplus(z) = log(1 + exp(z))``, without overflow.
+
+    Computed as ``-log_sigmoid(-z)`` in ``out`` (which may be ``z``); ``dtype``
+    sets the accumulator (float64 keeps long sums exact for AIS). The free energy
+    of an RBM is built on this.
+    """
+    out = np.negative(z, out=out)
+    log_sigmoid(out, out=out)
+    return -out.sum(axis=1, dtype=dtype)
+
+
 def tanh(z, out=None):
     """Hyperbolic tangent."""
     return np.tanh(z, out=out)

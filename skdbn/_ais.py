@@ -26,8 +26,13 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import logsumexp
 
-from ._activations import log_sigmoid, sigmoid
-from ._cd import free_energy, sample_bernoulli, sample_visible
+from ._activations import log_sigmoid, sigmoid, softplus_sum
+from ._cd import (
+    free_energy,
+    marginal_visible_biases,
+    sample_bernoulli,
+    sample_visible,
+)
 
 MAX_EXACT_UNITS = 20
 _CHUNK_ELEMENTS = 2**22  # bound on an enumeration chunk's temporaries
@@ -63,13 +68,6 @@ class AISResult(NamedTuple):
         """``(sum w)**2 / sum w**2``: near ``n_runs`` when the weights agree."""
         w = np.exp(self.log_weights - self.log_weights.max())
         return float(w.sum() ** 2 / (w @ w))
-
-
-def _softplus_sum(Z, out=None):
-    """``sum_j log(1 + exp(z_j))`` of each row of ``Z`` (float64 result)."""
-    S = np.negative(Z, out=out)
-    log_sigmoid(S, out=S)
-    return -S.sum(axis=1, dtype=np.float64)
 
 
 def _binary_states(start, stop, n_units, dtype):
@@ -125,16 +123,8 @@ def exact_log_partition(W, b, a, visible_units="bernoulli"):
 
 
 def base_rate_biases(X, visible_units="bernoulli", eps=1e-3):
-    """Visible biases of the base-rate model: the data's marginals.
-
-    Bernoulli: the log-odds of the column means clipped to ``[eps, 1 - eps]``;
-    Gaussian: the column means. Float64.
-    """
-    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-    if visible_units == "bernoulli":
-        p = np.clip(mean, eps, 1 - eps)
-        return np.log(p / (1 - p))
-    return mean
+    """Visible biases of the base-rate model: the data's marginals (float64)."""
+    return marginal_visible_biases(X, visible_units, eps)
 
 
 def base_log_partition(a_base, n_hidden, visible_units="bernoulli"):
@@ -319,7 +309,7 @@ def ais_log_partition(
 def _bernoulli_entropy(Z):
     """Entropy of factorial Bernoulli units with logits ``Z``, per row:
     ``sum_j softplus(z_j) - sigmoid(z_j) z_j``."""
-    return _softplus_sum(Z) - np.einsum("ij,ij->i", sigmoid(Z), Z)
+    return softplus_sum(Z, dtype=np.float64) - np.einsum("ij,ij->i", sigmoid(Z), Z)
 
 
 def _log_conditional(V, Hs, W, a, visible_units):
@@ -329,7 +319,7 @@ def _log_conditional(V, Hs, W, a, visible_units):
     if visible_units == "gaussian":
         Z -= V
         return -0.5 * np.einsum("ij,ij->i", Z, Z) - 0.5 * V.shape[1] * np.log(2 * np.pi)
-    return np.einsum("ij,ij->i", V, Z) - _softplus_sum(Z)
+    return np.einsum("ij,ij->i", V, Z) - softplus_sum(Z, dtype=np.float64)
 
 
 def dbn_lower_bound(
@@ -406,6 +396,6 @@ def _exact_two_layer_expectation(V, Z1, layers, visible_units):
             sq = (Vc * Vc).sum(1)[None, :] - 2 * C @ Vc.T + (C * C).sum(1)[:, None]
             log_cond = -0.5 * sq - 0.5 * V.shape[1] * np.log(2 * np.pi)
         else:
-            log_cond = C @ Vc.T - _softplus_sum(C)[:, None]
+            log_cond = C @ Vc.T - softplus_sum(C, dtype=np.float64)[:, None]
         out[start : start + rows] = (np.exp(log_q) * (log_cond + top[:, None])).sum(0)
     return out

@@ -25,7 +25,7 @@ probability by at most ``2**-24``.
 import numpy as np
 
 from . import _training
-from ._activations import log_sigmoid, sigmoid
+from ._activations import log_sigmoid, sigmoid, softplus_sum
 from ._linalg import add_outer, axpy, dot
 from ._optimizers import SGD
 
@@ -76,9 +76,7 @@ def free_energy(V, W, a, b, visible_units="bernoulli"):
     """``F(v) = -log sum_h exp(-E(v, h))`` for each row of ``V`` (dense or sparse)."""
     Z = dot(V, W.T)
     Z += b
-    np.negative(Z, out=Z)
-    log_sigmoid(Z, out=Z)  # -softplus(b + W v)
-    F = Z.sum(axis=1)
+    F = -softplus_sum(Z, out=Z)
     if visible_units == "bernoulli":
         F -= dot(V, a)
     else:
@@ -97,7 +95,7 @@ def pseudo_likelihood(V, W, a, b):
     V = V.toarray() if hasattr(V, "toarray") else np.asarray(V)
     Z = V @ W.T
     Z += b
-    base = -log_sigmoid(-Z).sum(axis=1)  # sum_j softplus(z_j)
+    base = softplus_sum(Z)
     total = np.zeros(V.shape[0], dtype=V.dtype)
     Zi = np.empty_like(Z)
     for i in range(V.shape[1]):
@@ -120,11 +118,22 @@ def init_params(X, n_components, rng, visible_units="bernoulli", dtype=None):
     """
     dtype = X.dtype if dtype is None else dtype
     W = rng.normal(0.0, 0.01, (n_components, X.shape[1])).astype(dtype)
+    a = marginal_visible_biases(X, visible_units)
+    return W, np.zeros(n_components, dtype=dtype), a.astype(dtype)
+
+
+def marginal_visible_biases(X, visible_units="bernoulli", eps=1e-3):
+    """Visible biases that reproduce the data's marginals with no weights.
+
+    Bernoulli: the log-odds of the column means clipped to ``[eps, 1 - eps]``;
+    Gaussian: the column means. Float64. The guide's initial visible biases and
+    the base-rate model of AIS.
+    """
     mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
     if visible_units == "bernoulli":
-        p = np.clip(mean, 1e-3, 1 - 1e-3)
-        mean = np.log(p / (1 - p))
-    return W, np.zeros(n_components, dtype=dtype), mean.astype(dtype)
+        p = np.clip(mean, eps, 1 - eps)
+        return np.log(p / (1 - p))
+    return mean
 
 
 def _load(Xb, out):
