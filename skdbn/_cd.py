@@ -214,7 +214,15 @@ class RBMObjective:
     def __getstate__(self):  # work buffers are not worth pickling
         state = self.__dict__.copy()
         state["_capacity"] = 0
-        for name in ("_V", "_H", "_Hs", "_noise_h", "_noise_v", "_scratch"):
+        for name in (
+            "_V",
+            "_H",
+            "_Hs",
+            "_noise_h",
+            "_noise_v",
+            "_scratch",
+            "_decay_scratch",
+        ):
             state.pop(name, None)
         return state
 
@@ -327,7 +335,9 @@ class RBMObjective:
         coef[:n] = -1.0 / n
         np.matmul(coef, V, out=ga)
         if self.weight_decay:
-            axpy(self.weight_decay, W, gW)
+            if getattr(self, "_decay_scratch", None) is None:
+                self._decay_scratch = np.empty_like(W)  # once per fit
+            axpy(self.weight_decay, W, gW, self._decay_scratch)
         if cost:
             q = self.hidden_activity
             q = (

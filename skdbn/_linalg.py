@@ -1,4 +1,4 @@
-"""Matrix products and in-place BLAS updates shared by the network and the RBM."""
+"""Matrix products and in-place updates shared by the network and the RBM."""
 
 import numpy as np
 import scipy.sparse as sp
@@ -14,14 +14,14 @@ def dot(A, W, out=None):
     return np.matmul(A, W, out=out)
 
 
-def axpy(alpha, x, y):
-    """``y += alpha * x`` in place.
+def axpy(alpha, x, y, scratch=None):
+    """``y += alpha * x`` in place; ``scratch`` (shaped like ``x``) avoids a temporary.
 
     Deliberately NumPy, not ``scipy.linalg.blas``: SciPy ships its own OpenBLAS
     with its own thread pool, and alternating between the two pools in a training
     loop made multi-threaded fits several times slower than single-threaded ones.
     """
-    y += alpha * x
+    y += np.multiply(x, alpha, out=scratch)
     return y
 
 

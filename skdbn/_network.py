@@ -130,6 +130,13 @@ class Workspace:
 
         self.n_rows = n_rows
         self.activations, self.deltas, self.scratch = make(), make(), make()
+        self._weight_scratch = {}
+
+    def weight_scratch(self, i, coefs):
+        """An array shaped like ``coefs[i]`` (for the penalty), made on first use."""
+        if i not in self._weight_scratch:
+            self._weight_scratch[i] = np.empty_like(coefs[i])
+        return self._weight_scratch[i]
 
 
 def loss_and_gradients(
@@ -191,7 +198,9 @@ def loss_and_gradients(
     for i in range(len(coefs) - 1, -1, -1):
         dot(activations[i].T, delta, out=coef_grads[i])
         np.sum(delta, axis=0, out=intercept_grads[i])
-        _add_penalty_gradient(coef_grads[i], coefs[i], alpha, l1_ratio)
+        _add_penalty_gradient(
+            coef_grads[i], coefs[i], alpha, l1_ratio, workspace.weight_scratch(i, coefs)
+        )
         if i > 0:
             delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
             scratch = workspace.scratch[i - 1][:n]
@@ -205,11 +214,11 @@ def loss_and_gradients(
     return loss
 
 
-def _add_penalty_gradient(grad, W, alpha, l1_ratio):
+def _add_penalty_gradient(grad, W, alpha, l1_ratio, scratch=None):
     if alpha == 0:
         return
     if l1_ratio < 1:
-        axpy(alpha * (1 - l1_ratio), W, grad)
+        axpy(alpha * (1 - l1_ratio), W, grad, scratch)
     if l1_ratio > 0:
         grad += (alpha * l1_ratio) * np.sign(W)
 
