@@ -72,6 +72,32 @@ def sample_visible(M, generator, visible_units="bernoulli", out=None, noise=None
     return np.add(M, noise, out=out)
 
 
+def gibbs_step(
+    h,
+    W,
+    b,
+    a,
+    generator,
+    visible_units,
+    *,
+    v_out,
+    h_probs=None,
+    noise_v=None,
+    noise_h=None,
+):
+    """One Gibbs step from hidden states ``h``: ``v ~ P(v | h)``, then
+    ``h ~ P(h | v)`` written back into ``h``. Returns the sampled ``v``.
+
+    ``v_out`` receives ``v``; ``h_probs`` (default: ``h`` itself) receives
+    ``P(h | v)``; the noise arrays are optional float32 scratch.
+    """
+    visible_means(h, W, a, visible_units, out=v_out)
+    sample_visible(v_out, generator, visible_units, out=v_out, noise=noise_v)
+    P = hidden_probs(v_out, W, b, out=h if h_probs is None else h_probs)
+    sample_bernoulli(P, generator, out=h, noise=noise_h)
+    return v_out
+
+
 def free_energy(V, W, a, b, visible_units="bernoulli"):
     """``F(v) = -log sum_h exp(-E(v, h))`` for each row of ``V`` (dense or sparse)."""
     Z = dot(V, W.T)
@@ -295,14 +321,22 @@ class RBMObjective:
         states (whose hidden probabilities the caller computes)."""
         W, b, a = self.params
         n, units = V_neg.shape[0], self.visible_units
-        for step in range(1, self.k + 1):
-            visible_means(self.chains, W, a, units, out=V_neg)
-            sample_visible(
-                V_neg, self.generator, units, out=V_neg, noise=self._noise_v[:n]
+        noise_v, noise_h = self._noise_v[:n], self._noise_h[:n]
+        for _ in range(self.k - 1):
+            gibbs_step(
+                self.chains,
+                W,
+                b,
+                a,
+                self.generator,
+                units,
+                v_out=V_neg,
+                h_probs=H_neg,
+                noise_v=noise_v,
+                noise_h=noise_h,
             )
-            if step < self.k:
-                hidden_probs(V_neg, W, b, out=H_neg)
-                sample_bernoulli(H_neg, self.generator, self.chains, self._noise_h[:n])
+        visible_means(self.chains, W, a, units, out=V_neg)
+        sample_visible(V_neg, self.generator, units, out=V_neg, noise=noise_v)
 
     def _squared_error(self, V_data, V_rec):
         diff = np.subtract(V_data, V_rec, out=self._scratch[: V_data.shape[0]])

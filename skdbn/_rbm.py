@@ -643,12 +643,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         units = self.visible_units
         h = np.zeros((n_samples, W.shape[0]), W.dtype)
-        v = _cd.visible_means(h, W, a, units)
+        v = np.empty((n_samples, W.shape[1]), W.dtype)
         for _ in range(n_steps):
-            _cd.sample_visible(v, gen, units, out=v)
-            _cd.sample_bernoulli(_cd.hidden_probs(v, W, b, out=h), gen, out=h)
-            _cd.visible_means(h, W, a, units, out=v)
-        return v
+            _cd.gibbs_step(h, W, b, a, gen, units, v_out=v)
+        return _cd.visible_means(h, W, a, units, out=v)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
