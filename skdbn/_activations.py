@@ -77,6 +77,11 @@ def identity(z, out=None):
     return out
 
 
+def binary_log_proba(z):
+    """``[log(1 - sigmoid(z)), log(sigmoid(z))]`` as two columns, for 1-D logits."""
+    return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+
+
 def log_softmax(z, out=None):
     """Row-wise ``log(softmax(z))`` using the max-shift, so it never overflows."""
     out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)

@@ -31,7 +31,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import _network, _training
-from ._activations import log_sigmoid, log_softmax
+from ._activations import binary_log_proba, log_sigmoid, log_softmax
 from ._base import (
     GD_PARAMETER_CONSTRAINTS,
     GradientDescentMixin,
@@ -523,7 +523,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         if self.out_activation_ == "softmax":
             return log_softmax(Z)
         if self._label_binarizer.y_type_ == "binary":
-            return np.column_stack([log_sigmoid(-Z[:, 0]), log_sigmoid(Z[:, 0])])
+            return binary_log_proba(Z[:, 0])
         return log_sigmoid(Z)
 
     def predict(self, X):

@@ -13,7 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _network, _training
-from ._activations import log_sigmoid, log_softmax, softmax
+from ._activations import binary_log_proba, log_softmax, softmax
 from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
 from ._linalg import dot
 
@@ -380,7 +380,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             # From the log-probabilities: tiny probabilities keep their accuracy.
-            return np.exp(self._binary_log_proba(scores))
+            return np.exp(binary_log_proba(scores))
         return softmax(scores)
 
     def predict_log_proba(self, X):
@@ -396,12 +396,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
-            return self._binary_log_proba(scores)
+            return binary_log_proba(scores)
         return log_softmax(scores)
-
-    @staticmethod
-    def _binary_log_proba(scores):
-        return np.column_stack([log_sigmoid(-scores), log_sigmoid(scores)])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
