@@ -24,7 +24,7 @@ probability by at most ``2**-24``.
 
 import numpy as np
 
-from . import _training
+from . import _outofcore, _training
 from ._activations import log_sigmoid, sigmoid, softplus_sum
 from ._linalg import add_outer, axpy, dot
 from ._optimizers import SGD
@@ -155,7 +155,7 @@ def marginal_visible_biases(X, visible_units="bernoulli", eps=1e-3):
     Gaussian: the column means. Float64. The guide's initial visible biases and
     the base-rate model of AIS.
     """
-    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    mean = _outofcore.column_sums(X) / max(X.shape[0], 1)
     if visible_units == "bernoulli":
         p = np.clip(mean, eps, 1 - eps)
         return np.log(p / (1 - p))
@@ -459,6 +459,7 @@ class RBMTrainer:
         )
         _training.init_history(self)
         self.train_free_energy_, self.validation_free_energy_ = [], []
+        self.interrupted = False  # set by run: Ctrl-C ended the last run
 
     components = property(lambda self: self.objective.params[0])
     intercept_hidden = property(lambda self: self.objective.params[1])
@@ -472,7 +473,7 @@ class RBMTrainer:
         after each epoch. Returns ``self``.
         """
         batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
-        _training.train(
+        self.interrupted = _training.train(
             self,
             self.objective,
             self.optimizer,

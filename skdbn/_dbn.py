@@ -7,6 +7,7 @@ by :func:`skdbn._cd.fit_rbm`, the function behind ``RBMTransformer.fit``, on the
 hidden probabilities of the layer below.
 """
 
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -18,10 +19,11 @@ from sklearn.base import (
 )
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _training
 from ._base import store_init_arguments
+from ._outofcore import validate
 from ._rbm import RBMTransformer, validate_visible_data
 
 # RBMTransformer parameters exposed once for every layer, as ``rbm_<name>``.
@@ -67,35 +69,66 @@ def check_layer_sizes(hidden_layer_sizes):
 class PretrainingMixin:
     """The ``rbm_*`` parameters and greedy layer-wise pre-training."""
 
-    def _rbm_params(self, layer):
-        """RBMTransformer parameters of one layer (its seed is given at fit)."""
-        params = {name: getattr(self, f"rbm_{name}") for name in RBM_OPTIONS}
-        params["visible_units"] = self.visible_units if layer == 0 else "bernoulli"
-        params["verbose"] = self.verbose
-        return params
+    def _layer_params(self):
+        """``(n_units, RBMTransformer parameters)`` of each layer, bottom first.
 
-    def _pretrain(self, X, rng):
-        """Fit one RBM per hidden layer, bottom up; returns the fitted RBMs.
+        The layers' seeds are not among the parameters: the stack's generator is
+        passed to their training.
+        """
+        for layer, n_units in enumerate(check_layer_sizes(self.hidden_layer_sizes)):
+            params = {name: getattr(self, f"rbm_{name}") for name in RBM_OPTIONS}
+            params["visible_units"] = self.visible_units if layer == 0 else "bernoulli"
+            params["verbose"] = self.verbose
+            yield n_units, params
+
+    def _pretrain(self, X, rng, then=""):
+        """Fit one RBM per hidden layer, bottom up.
 
         ``rng`` is used by the layers in turn, so the first layer equals an
-        RBMTransformer with the same parameters and ``random_state``.
+        RBMTransformer with the same parameters and ``random_state``. Returns the
+        fitted RBMs and whether Ctrl-C interrupted pre-training: the layers above
+        the interrupted one then keep their initial weights (a warning says so,
+        ending with ``then``, what the caller skips as well).
         """
-        rbms = []
+        rbms, interrupted = [], False
         H = X
         sizes = check_layer_sizes(self.hidden_layer_sizes)
-        for layer, n_units in enumerate(sizes):
-            params = self._rbm_params(layer)
+        for layer, (n_units, params) in enumerate(self._layer_params()):
+            epochs = 0 if interrupted else params["n_iter"]
             name = f"pre-training layer {layer + 1}/{len(sizes)}"
-            if self.verbose:
+            if self.verbose and not interrupted:
                 print(f"[{type(self).__name__}] {name}")
             with _training.stage(self, name):
-                trainer = _cd.fit_rbm(H, n_units, rng=rng, **params)
+                trainer = _cd.fit_rbm(
+                    H, n_units, rng=rng, **{**params, "n_iter": epochs}
+                )
+            if trainer.interrupted:
+                self._warn_skipped(layer, len(sizes), then)
+            interrupted = interrupted or trainer.interrupted
             rbm = RBMTransformer(n_components=n_units, random_state=None, **params)
             rbm._store(trainer, monitored=False)
             rbm.n_features_in_ = H.shape[1]
             rbms.append(rbm)
             H = rbm._hidden_probs(H)
-        return rbms
+        return rbms, interrupted
+
+    def _warn_skipped(self, layer, n_layers, then):
+        """Say what an interruption of pre-training in ``layer`` leaves untrained."""
+        skipped = [then] if then else []
+        above = range(layer + 2, n_layers + 1)  # 1-based numbers of the layers above
+        if len(above) == 1:
+            skipped.insert(0, f"layer {above[0]} keeps its initial weights")
+        elif above:
+            skipped.insert(
+                0, f"layers {above[0]}-{above[-1]} keep their initial weights"
+            )
+        if skipped:
+            warnings.warn(
+                f"{type(self).__name__}: pre-training was interrupted, so "
+                f"{' and '.join(skipped)}. Fit again to train the whole model.",
+                UserWarning,
+                stacklevel=5,
+            )
 
 
 class DBNTransformer(
@@ -210,8 +243,68 @@ class DBNTransformer(
             The fitted model.
         """
         X = validate_visible_data(self, X, reset=True)
-        self.rbms_ = self._pretrain(X, check_random_state(self.random_state))
+        self.rbms_, _ = self._pretrain(X, check_random_state(self.random_state))
         self._n_features_out = self.rbms_[-1].components_.shape[0]
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Train every layer for one epoch on X, bottom up.
+
+        For data that arrives in chunks or does not fit in memory. Each call
+        gives the first layer one epoch of mini-batches on X (exactly
+        :meth:`RBMTransformer.partial_fit`), then the second layer one epoch on
+        the first layer's hidden probabilities of X, computed with its weights
+        just updated, and so on up the stack. The first call builds the layers
+        (each initialised from the data it sees first) and fixes the dtype.
+
+        So a stream of chunks trains all the layers together, where :meth:`fit`
+        trains each layer for ``rbm_n_iter`` epochs before the next one starts;
+        ``rbm_n_iter`` is not used here, and the momentum schedule counts calls.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, converted to the dtype of the first call.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DBNTransformer
+            The updated model.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skdbn import DBNTransformer
+        >>> X = load_digits().data / 16
+        >>> dbn = DBNTransformer(hidden_layer_sizes=(32, 16), random_state=0)
+        >>> for epoch in range(3):
+        ...     for chunk in (X[:900], X[900:]):
+        ...         dbn = dbn.partial_fit(chunk)
+        >>> [rbm.n_iter_ for rbm in dbn.rbms_]
+        [6, 6]
+        """
+        first = not hasattr(self, "rbms_")
+        X = validate_visible_data(self, X, reset=first)
+        rng = check_random_state(self.random_state)
+        if first:
+            self.rbms_ = [
+                RBMTransformer(n_components=n_units, random_state=None, **params)
+                for n_units, params in self._layer_params()
+            ]
+            self._n_features_out = self.rbms_[-1].n_components
+        else:
+            X = X.astype(self.rbms_[0].components_.dtype, copy=False)
+        H = X
+        for layer, rbm in enumerate(self.rbms_):
+            with _training.stage(
+                self, f"pre-training layer {layer + 1}/{len(self.rbms_)}"
+            ):
+                rbm._partial_fit(H, rng)
+            if layer + 1 < len(self.rbms_):
+                H = rbm._hidden_probs(H)
         return self
 
     def transform(self, X):
@@ -226,7 +319,7 @@ class DBNTransformer(
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
         check_is_fitted(self)
-        X = validate_data(
+        X = validate(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         for rbm in self.rbms_:
@@ -325,7 +418,7 @@ class DBNTransformer(
         (200,)
         """
         check_is_fitted(self)
-        X = validate_data(
+        X = validate(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         seed = check_random_state(random_state).randint(2**31 - 1, size=4)

@@ -28,7 +28,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _network, _training
 from ._activations import binary_log_proba, log_sigmoid, log_softmax
@@ -38,6 +38,7 @@ from ._base import (
     store_init_arguments,
 )
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
+from ._outofcore import validate
 from ._rbm import check_visible_range
 
 _FINE_TUNING_DOC = """
@@ -194,10 +195,14 @@ class _BaseDBNNetwork(
     }
 
     def _initialize(self, X, n_outputs, rng):
+        """Initial (or pre-trained) weights; True when Ctrl-C cut pre-training."""
         sizes = check_layer_sizes(self.hidden_layer_sizes)
+        interrupted = False
         if self.pretrain:
             check_visible_range(self, X)
-            rbms = self._pretrain(X, rng)
+            rbms, interrupted = self._pretrain(
+                X, rng, then="fine-tuning was skipped (n_iter_ = 0)"
+            )
             coefs = [rbm.components_.T.copy() for rbm in rbms]
             intercepts = [rbm.intercept_hidden_.copy() for rbm in rbms]
             self.pretraining_curves_ = [list(rbm.loss_curve_) for rbm in rbms]
@@ -217,6 +222,7 @@ class _BaseDBNNetwork(
         self.n_outputs_ = n_outputs
         _training.init_history(self, early_stopping=self.early_stopping)
         self._optimizer = None
+        return interrupted
 
     def _can_warm_start(self, X, n_outputs):
         return (
@@ -252,16 +258,17 @@ class _BaseDBNNetwork(
         rng = self._training_rng(incremental)
         first = not hasattr(self, "coefs_")
         if first or not (incremental or self._can_warm_start(X, Y.shape[1])):
-            self._initialize(X, Y.shape[1], rng)
+            if self._initialize(X, Y.shape[1], rng):  # Ctrl-C during pre-training
+                return self
         elif not incremental:
             self.n_iter_ = 0
         return self._fine_tune(X, Y, sample_weight, rng, incremental)
 
-    def _forward(self, X, output=True, validate=True):
+    def _forward(self, X, output=True, check_input=True):
         """Outputs of the network (or its top hidden layer with ``output=False``)."""
-        if validate:
+        if check_input:
             check_is_fitted(self)
-            X = validate_data(
+            X = validate(
                 self,
                 X,
                 accept_sparse="csr",
@@ -447,7 +454,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         return self._fit(X, Y.astype(X.dtype), incremental=True)
 
     def _validate_Xy(self, X, y, reset):
-        return validate_data(
+        return validate(
             self,
             X,
             y,
@@ -469,9 +476,9 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
 
     def _check_collapse(self, X, y):
         """Warn when fine-tuning predicts one class for every training sample."""
-        if self._label_binarizer.y_type_ == "multilabel-indicator":
+        if self._label_binarizer.y_type_ == "multilabel-indicator" or not self.n_iter_:
             return
-        P = self._forward(X, validate=False)
+        P = self._forward(X, check_input=False)
         index = P.argmax(axis=1) if P.shape[1] > 1 else (P[:, 0] > 0.5).astype(int)
         predicted = np.unique(index)
         if predicted.size == 1 and np.unique(y).size > 1:
@@ -590,7 +597,7 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
 
     def _validate_Xy(self, X, y, reset):
         """Validated X and y as a 2-D float matrix; remembers whether y was 1-D."""
-        X, y = validate_data(
+        X, y = validate(
             self,
             X,
             y,

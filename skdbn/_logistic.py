@@ -7,15 +7,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import (
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
 from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
 from ._linalg import dot
+from ._outofcore import validate
 
 
 class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator):
@@ -226,7 +224,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         self : LogisticRegressionGD
             The fitted estimator.
         """
-        X, y = validate_data(
+        X, y = validate(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=True
         )
         classes = self._check_targets(y)
@@ -259,7 +257,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             The updated estimator.
         """
         first = not hasattr(self, "coef_")
-        X, y = validate_data(
+        X, y = validate(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=first
         )
         if self.early_stopping:
@@ -343,7 +341,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             For two classes, the score of ``classes_[1]`` (1-D).
         """
         check_is_fitted(self)
-        X = validate_data(
+        X = validate(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
         scores = dot(X, self.coef_.T.astype(X.dtype, copy=False))

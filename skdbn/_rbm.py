@@ -14,9 +14,10 @@ from sklearn.base import (
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_array, check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from . import _ais, _cd, _training
+from . import _ais, _cd, _outofcore, _training
+from ._outofcore import validate
 
 _CHUNK_ELEMENTS = 2**22  # bound on a chunk's temporary (n_rows * n_units)
 _TRAINING_OPTIONS = (
@@ -43,7 +44,7 @@ def validate_visible_data(estimator, X, *, reset):
     Bernoulli units read their input as probabilities: values outside [0, 1] get
     one warning (not an error: scikit-learn's checks feed standardised data).
     """
-    X = validate_data(
+    X = validate(
         estimator, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset
     )
     check_visible_range(estimator, X)
@@ -52,17 +53,20 @@ def validate_visible_data(estimator, X, *, reset):
 
 def check_visible_range(estimator, X):
     """Warn once when Bernoulli visible units get values outside [0, 1]."""
-    if estimator.visible_units == "bernoulli" and X.shape[0]:
-        values = X.data if sp.issparse(X) else X
-        if values.size and (values.min() < 0 or values.max() > 1):
-            warnings.warn(
-                f"{type(estimator).__name__} with visible_units='bernoulli' expects "
-                "data in [0, 1] (e.g. scaled by MinMaxScaler); values outside it are "
-                "treated as probabilities anyway. Use visible_units='gaussian' for "
-                "standardised real-valued data.",
-                UserWarning,
-                stacklevel=5,
-            )
+    if estimator.visible_units != "bernoulli":
+        return
+    if (X.nnz if sp.issparse(X) else X.size) == 0:
+        return
+    lo, hi = _outofcore.value_range(X)
+    if lo < 0 or hi > 1:
+        warnings.warn(
+            f"{type(estimator).__name__} with visible_units='bernoulli' expects "
+            "data in [0, 1] (e.g. scaled by MinMaxScaler); values outside it are "
+            "treated as probabilities anyway. Use visible_units='gaussian' for "
+            "standardised real-valued data.",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -314,6 +318,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def partial_fit(self, X, y=None):
         """Train for one epoch of mini-batches on X, starting from the current model.
 
+        For data that arrives in chunks or does not fit in memory. The first call
+        initialises the model from this X (its visible biases come from this
+        chunk's means) and fixes the dtype; every call then runs one shuffled
+        pass over X in mini-batches of ``batch_size``, with the same updates as
+        an epoch of :meth:`fit`. Calls count as epochs for the momentum and
+        learning-rate schedules (``n_iter_``); ``n_iter`` is not used except by
+        the ``'linear'`` schedule. Persistent chains carry over between calls.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -326,13 +338,17 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self : RBMTransformer
             The updated model.
         """
-        first = not hasattr(self, "components_")
-        X = self._validate(X, reset=first)
-        if first:
-            rng = check_random_state(self.random_state)
+        X = self._validate(X, reset=not hasattr(self, "components_"))
+        with _training.stage(self, "training"):
+            return self._partial_fit(X, check_random_state(self.random_state))
+
+    def _partial_fit(self, X, rng):
+        """One epoch on validated X; ``rng`` seeds a first call (a DBN's layers)."""
+        if not hasattr(self, "components_"):
             trainer = _cd.RBMTrainer(
                 X, self.n_components, rng=rng, n_iter=self.n_iter, **self._options()
             )
+            self.n_features_in_ = X.shape[1]
         else:
             trainer = self._trainer
             # Train what the attributes hold, should a user have replaced them.
@@ -341,8 +357,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 if live is not value:
                     np.copyto(live, value)
             X = X.astype(self.components_.dtype, copy=False)
-        with _training.stage(self, "training"):
-            trainer.run(X, 1, verbose=self.verbose, incremental=True)
+        trainer.run(X, 1, verbose=self.verbose, incremental=True)
         return self._store(trainer, monitored=False)
 
     def _store(self, trainer, monitored):
@@ -372,11 +387,16 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ]
 
     def _chunked(self, func, X, n_cols):
-        """Apply ``func`` to row chunks of X, writing into one preallocated array."""
+        """Apply ``func`` to row chunks of X, writing into one preallocated array.
+
+        A memory-mapped X's pages are released after each chunk.
+        """
         out = np.empty((X.shape[0], n_cols) if n_cols else X.shape[0], X.dtype)
         rows = max(1, _CHUNK_ELEMENTS // max(self.components_.shape))
+        mapping = _outofcore.file_mapping(X)
         for chunk in gen_batches(X.shape[0], rows):
             out[chunk] = func(X[chunk], out[chunk])
+            _outofcore.release(mapping)
         return out
 
     def transform(self, X):
@@ -392,7 +412,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             In the dtype of X; computed in chunks of bounded size.
         """
         check_is_fitted(self)
-        X = validate_data(
+        X = validate(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         return self._hidden_probs(X)
@@ -444,7 +464,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         F : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(
+        X = validate(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         W, b, a = self._params(X.dtype)
@@ -524,7 +544,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return self
         base = None
         if X is not None:
-            X = validate_data(
+            X = validate(
                 self,
                 X,
                 accept_sparse="csr",
@@ -610,7 +630,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Sampled visible states (binary, or real-valued for Gaussian units).
         """
         check_is_fitted(self)
-        v = validate_data(self, v, dtype=(np.float64, np.float32), reset=False)
+        v = validate(self, v, dtype=(np.float64, np.float32), reset=False)
         gen = self._generator(random_state)
         W, b, a = self._params(v.dtype)
         h = _cd.sample_bernoulli(_cd.hidden_probs(v, W, b), gen)

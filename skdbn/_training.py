@@ -26,6 +26,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
+from . import _outofcore
+
 _CALLBACKS = contextvars.ContextVar("skdbn_epoch_callbacks", default=())
 _STAGE = contextvars.ContextVar("skdbn_training_stage", default=None)
 
@@ -179,15 +181,19 @@ class _EpochRunner:
         self.track_grad = track_grad
         self.order = np.arange(self.n)
         self.total_weight = self.n if sample_weight is None else sample_weight.sum()
+        # Memory-mapped X: batches are copied out of the file and its pages let go,
+        # even in order (a view would leave every page it touched mapped).
+        self._mapping = _outofcore.file_mapping(X)
         self._X_buf = None
-        if self.shuffle and isinstance(X, np.ndarray):
+        if isinstance(X, np.ndarray) and (self.shuffle or self._mapping is not None):
             self._X_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
 
     def _batch(self, batch):
         idx = self.order[batch] if self.shuffle else batch
         if self._X_buf is not None:
-            # mode="clip" writes straight into out (indices are valid by construction)
-            Xb = np.take(self.X, idx, axis=0, out=self._X_buf[: len(idx)], mode="clip")
+            rows = self.order[batch]
+            out = self._X_buf[: len(rows)]
+            Xb = _outofcore.take_rows(self.X, rows, out, self._mapping)
         else:
             Xb = self.X[idx]
         yb = None if self.y is None else self.y[idx]
@@ -276,11 +282,19 @@ def train(
         Warn with a ``ConvergenceWarning`` when ``max_iter`` epochs ran without a
         stopping rule firing. Estimators that always run a fixed number of epochs
         (the RBM: ``tol=None``) turn it off.
+
+    Returns
+    -------
+    interrupted : bool
+        True when Ctrl-C (KeyboardInterrupt) stopped training: the weights and the
+        history were put back to the end of the last complete epoch and a warning
+        says so. Callers with further stages (a DBN's layers) skip them.
     """
     runner = _EpochRunner(
         X, y, sample_weight, batch_size, shuffle, rng, track_grad=bool(gtol)
     )
-    last_good = [p.copy() for p in objective.params]
+    spare = [p.copy() for p in objective.params]
+    good = _checkpoint(est, [p.copy() for p in objective.params])
     best = None
     max_epochs = 1 if incremental else max_iter
     start = time.perf_counter()
@@ -289,7 +303,7 @@ def train(
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss, grad_norm = runner.run(objective, optimizer)
             if not _is_finite(loss, objective.params):
-                _restore(objective.params, last_good)
+                _restore(objective.params, good[0])
                 raise DivergenceError(
                     f"Training diverged in epoch {est.n_iter_ + 1}: the loss or the "
                     f"weights became infinite or NaN. The learning rate "
@@ -297,7 +311,6 @@ def train(
                     "try a smaller value or scale the input features. The weights of "
                     "the last finite epoch were kept."
                 )
-            _restore(last_good, objective.params)
             est.n_iter_ += 1
             est.t_ += runner.n
             est.loss_curve_.append(loss)
@@ -310,6 +323,11 @@ def train(
                 _print_epoch(est, loss, extra, validation, start)
             _notify(est, loss, max_epochs)
             optimizer.iteration_ends(est.t_)
+            # The epoch is complete: checkpoint it. The copy goes into the spare
+            # arrays and one assignment swaps it in, so a Ctrl-C at any moment
+            # finds a whole checkpoint.
+            _restore(spare, objective.params)
+            spare, good = good[0], _checkpoint(est, spare)
             if gtol and grad_norm < gtol:
                 if verbose:
                     print(f"Gradient max-norm {grad_norm:.3g} < gtol={gtol}. Stopping.")
@@ -333,15 +351,47 @@ def train(
                     stacklevel=3,
                 )
     except KeyboardInterrupt:
-        _restore(objective.params, last_good)
+        _rewind(est, objective.params, good)
+        owner, name = _STAGE.get() or (type(est).__name__, "training")
         warnings.warn(
-            f"Training interrupted by the user after {est.n_iter_} complete epoch(s); "
-            "the estimator keeps the weights of the last complete epoch.",
+            f"{owner}: {name} interrupted by the user after {est.n_iter_} complete "
+            "epoch(s); the weights are those of the last complete epoch.",
             UserWarning,
             stacklevel=3,
         )
+        interrupted = True
+    else:
+        interrupted = False
     if best is not None:
         _restore(objective.params, best)
+    return interrupted
+
+
+# History lists an epoch appends to; an interrupted epoch's entries are removed.
+_HISTORY = (
+    "loss_curve_",
+    "validation_scores_",
+    "train_free_energy_",
+    "validation_free_energy_",
+)
+
+
+def _checkpoint(est, arrays):
+    """``arrays`` (a copy of the weights) with the history's state at this moment."""
+    lengths = {
+        name: len(getattr(est, name))
+        for name in _HISTORY
+        if isinstance(getattr(est, name, None), list)
+    }
+    return arrays, est.n_iter_, est.t_, lengths
+
+
+def _rewind(est, params, checkpoint):
+    """Put the weights and the history back to ``checkpoint``."""
+    arrays, est.n_iter_, est.t_, lengths = checkpoint
+    _restore(params, arrays)
+    for name, length in lengths.items():
+        del getattr(est, name)[length:]
 
 
 def _restore(dst, src):

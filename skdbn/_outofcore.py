@@ -1,0 +1,127 @@
+"""Memory-mapped data: read it in place and keep resident memory bounded.
+
+A ``numpy.memmap`` (or a view of one, such as ``np.load(path, mmap_mode="r")``
+returns) is never copied by skdbn: validation scans it in blocks of rows and
+training gathers each mini-batch from it. The pages of a file mapping that a
+process touches count towards its resident memory and stay mapped until it lets
+go of them, so a plain scan of a 3 GB file leaves a 3 GB process. After each
+block or mini-batch skdbn releases the mapping's pages
+(``madvise(MADV_DONTNEED)``): the operating system keeps them in its page cache,
+so reading them again is cheap, but the process's resident memory stays at the
+size of a block instead of growing to the size of the file.
+
+Copy-on-write maps (``mode="c"``) are left alone: releasing their pages would
+discard the user's private changes.
+"""
+
+import contextlib
+import mmap
+
+import numpy as np
+from sklearn.utils import assert_all_finite
+from sklearn.utils.validation import validate_data
+
+BLOCK_BYTES = 16 * 2**20  # rows scanned between two releases
+# Rows gathered between two releases. Touching one row can map a whole page-cache
+# folio (2 MB with Linux's large folios), so a batch of scattered rows is gathered
+# a few rows at a time: at most ~64 MB of the file is mapped at once.
+GATHER_ROWS = 32
+
+
+def file_mapping(X):
+    """The shared ``mmap.mmap`` behind a memory-mapped array X, or None.
+
+    Follows X's ``base`` chain to a ``numpy.memmap`` that is not copy-on-write,
+    then to its ``mmap`` object; None for anything else (in-memory arrays,
+    sparse matrices, platforms without ``madvise``).
+    """
+    base, shared = X, False
+    while base is not None:
+        if isinstance(base, np.memmap):
+            if base.mode == "c":
+                return None
+            shared = True
+        elif isinstance(base, mmap.mmap):
+            return base if shared and hasattr(base, "madvise") else None
+        base = getattr(base, "base", None)
+    return None
+
+
+def release(mapping):
+    """Drop the pages of ``mapping`` from this process (no-op for None)."""
+    if mapping is not None:
+        # a closed map or a platform that refuses: the pages just stay mapped
+        with contextlib.suppress(OSError, ValueError):
+            mapping.madvise(mmap.MADV_DONTNEED)
+
+
+def row_blocks(X, block_bytes=BLOCK_BYTES):
+    """Yield consecutive row slices of X of about ``block_bytes`` each.
+
+    When X is memory-mapped, its pages are released after each block.
+    """
+    mapping = file_mapping(X)
+    row_bytes = max(1, X.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)))
+    rows = max(1, block_bytes // row_bytes)
+    for start in range(0, X.shape[0], rows):
+        yield X[start : start + rows]
+        release(mapping)
+
+
+def take_rows(X, indices, out, mapping=None):
+    """``np.take(X, indices, axis=0, out=out)``, bounded for memory-mapped X.
+
+    ``mapping`` is ``file_mapping(X)`` (looked up once by the caller); with one,
+    rows are gathered ``GATHER_ROWS`` at a time and the pages released after each.
+    """
+    if mapping is None:
+        # mode="clip" writes straight into out (indices are valid by construction)
+        return np.take(X, indices, axis=0, out=out, mode="clip")
+    for start in range(0, len(indices), GATHER_ROWS):
+        part = slice(start, start + GATHER_ROWS)
+        np.take(X, indices[part], axis=0, out=out[part], mode="clip")
+        release(mapping)
+    return out
+
+
+def validate(estimator, X, y="no_validation", **params):
+    """``sklearn.utils.validation.validate_data`` that reads memmaps in place.
+
+    Same arguments and return value. When X is a memory-mapped array, the NaN and
+    infinity check runs block by block (releasing pages) after the other checks,
+    instead of over the whole file at once.
+    """
+    if params.get("ensure_all_finite", True) is not True or not (
+        isinstance(X, np.ndarray) and file_mapping(X) is not None
+    ):
+        return validate_data(estimator, X, y, **params)
+    out = validate_data(estimator, X, y, ensure_all_finite=False, **params)
+    X_valid = out if y is None or isinstance(y, str) else out[0]
+    if X_valid.dtype.kind in "fc":
+        for block in row_blocks(X_valid):
+            assert_all_finite(block, input_name="X", estimator_name=_name(estimator))
+    return out
+
+
+def _name(estimator):
+    return type(estimator).__name__
+
+
+def column_sums(X):
+    """Float64 column sums of a dense or sparse X, in blocks for memmaps."""
+    if not isinstance(X, np.ndarray):
+        return np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
+    total = np.zeros(X.shape[1:], dtype=np.float64)
+    for block in row_blocks(X):
+        total += block.sum(axis=0, dtype=np.float64)
+    return total
+
+
+def value_range(X):
+    """``(min, max)`` of a dense or sparse X's stored values, in blocks for memmaps."""
+    if not isinstance(X, np.ndarray):
+        return X.data.min(), X.data.max()
+    lo, hi = np.inf, -np.inf
+    for block in row_blocks(X):
+        lo, hi = min(lo, block.min()), max(hi, block.max())
+    return lo, hi
