@@ -428,6 +428,7 @@ class RBMTrainer:
         n_iter=10,
         sample_visible=False,
         dtype=None,
+        lr_name="learning_rate",
     ):
         W, b, a = init_params(X, n_components, rng, visible_units, dtype)
         self.rng = rng
@@ -453,6 +454,7 @@ class RBMTrainer:
             momentum if final_momentum is None else final_momentum,
         )
         self.momentum_switch = momentum_switch
+        self.lr_name = lr_name  # the parameter a divergence error names
         self.lr = (learning_rate, learning_rate_schedule, n_iter, power_t)
         self.optimizer = SGD(
             self.objective.params, learning_rate, momentum=momentum, nesterov=False
@@ -485,7 +487,7 @@ class RBMTrainer:
             tol=None,
             verbose=verbose,
             incremental=incremental,
-            lr_name="learning_rate",
+            lr_name=self.lr_name,
             epoch_metrics=lambda epoch: self._end_epoch(epoch, monitor),
             convergence_warning=False,
         )
@@ -535,7 +537,8 @@ def fit_rbm(
         ``weight_decay``, ``sparsity_target``, ``sparsity_cost``,
         ``sparsity_decay``, ``learning_rate_schedule``, ``power_t``,
         ``sample_visible``, ``dtype``: see :class:`RBMObjective` and
-        ``RBMTransformer``.
+        ``RBMTransformer``; ``lr_name``, the learning-rate parameter that a
+        divergence error names.
     """
     monitor = None
     if validation_fraction:

@@ -100,7 +100,11 @@ class PretrainingMixin:
                 print(f"[{type(self).__name__}] {name}")
             with _training.stage(self, name):
                 trainer = _cd.fit_rbm(
-                    H, n_units, rng=rng, **{**params, "n_iter": epochs}
+                    H,
+                    n_units,
+                    rng=rng,
+                    lr_name="rbm_learning_rate",
+                    **{**params, "n_iter": epochs},
                 )
             if trainer.interrupted:
                 self._warn_skipped(layer, len(sizes), then)
@@ -302,7 +306,7 @@ class DBNTransformer(
             with _training.stage(
                 self, f"pre-training layer {layer + 1}/{len(self.rbms_)}"
             ):
-                rbm._partial_fit(H, rng)
+                rbm._partial_fit(H, rng, lr_name="rbm_learning_rate")
             if layer + 1 < len(self.rbms_):
                 H = rbm._hidden_probs(H)
         return self

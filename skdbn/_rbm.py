@@ -342,11 +342,16 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         with _training.stage(self, "training"):
             return self._partial_fit(X, check_random_state(self.random_state))
 
-    def _partial_fit(self, X, rng):
+    def _partial_fit(self, X, rng, lr_name="learning_rate"):
         """One epoch on validated X; ``rng`` seeds a first call (a DBN's layers)."""
         if not hasattr(self, "components_"):
             trainer = _cd.RBMTrainer(
-                X, self.n_components, rng=rng, n_iter=self.n_iter, **self._options()
+                X,
+                self.n_components,
+                rng=rng,
+                n_iter=self.n_iter,
+                lr_name=lr_name,
+                **self._options(),
             )
             self.n_features_in_ = X.shape[1]
         else:

@@ -304,9 +304,10 @@ def train(
                 loss, grad_norm = runner.run(objective, optimizer)
             if not _is_finite(loss, objective.params):
                 _restore(objective.params, good[0])
+                owner, name = _STAGE.get() or (type(est).__name__, "training")
                 raise DivergenceError(
-                    f"Training diverged in epoch {est.n_iter_ + 1}: the loss or the "
-                    f"weights became infinite or NaN. The learning rate "
+                    f"{owner}: {name} diverged in epoch {est.n_iter_ + 1}: the loss or "
+                    f"the weights became infinite or NaN. The learning rate "
                     f"{lr_name}={optimizer.learning_rate_init} is probably too large; "
                     "try a smaller value or scale the input features. The weights of "
                     "the last finite epoch were kept."
