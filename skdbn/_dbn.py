@@ -21,7 +21,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from . import _ais, _cd, _training
+from . import _ais, _cd, _outofcore, _training
 from ._base import store_init_arguments
 from ._outofcore import validate
 from ._rbm import RBMTransformer, validate_visible_data
@@ -321,14 +321,21 @@ class DBNTransformer(
         Returns
         -------
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            In the dtype of X; computed in row blocks of bounded size.
         """
         check_is_fitted(self)
         X = validate(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
-        for rbm in self.rbms_:
-            X = rbm._hidden_probs(X)
-        return X
+        layers = [rbm._params(X.dtype)[:2] for rbm in self.rbms_]
+
+        def upward(block, out):
+            for W, b in layers[:-1]:
+                block = _cd.hidden_probs(block, W, b)
+            return _cd.hidden_probs(block, *layers[-1], out=out)
+
+        width = max(W.shape[0] for W, _ in layers)
+        return _outofcore.map_rows(upward, X, layers[-1][0].shape[0], width=width)
 
     def inverse_transform(self, H):
         """Top-down pass: from top-layer states to visible means.

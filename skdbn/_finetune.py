@@ -30,7 +30,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from . import _network, _training
+from . import _network, _outofcore, _training
 from ._activations import binary_log_proba, log_sigmoid, log_softmax
 from ._base import (
     GD_PARAMETER_CONSTRAINTS,
@@ -277,14 +277,16 @@ class _BaseDBNNetwork(
             )
         dtype = self.coefs_[0].dtype
         n = len(self.coefs_) if output else len(self.coefs_) - 1
-        activations = _network.forward(
-            X.astype(dtype, copy=False),
-            self.coefs_[:n],
-            self.intercepts_[:n],
-            "sigmoid",
-            self.out_activation_ if output else "sigmoid",
-        )
-        return activations[-1]
+        coefs, intercepts = self.coefs_[:n], self.intercepts_[:n]
+        top = self.out_activation_ if output else "sigmoid"
+
+        def forward(block, out):
+            block = block.astype(dtype, copy=False)
+            out[...] = _network.forward(block, coefs, intercepts, "sigmoid", top)[-1]
+            return out
+
+        width = max(W.shape[1] for W in coefs)
+        return _outofcore.map_rows(forward, X, coefs[-1].shape[1], width=width)
 
     def transform(self, X):
         """Top hidden layer's activations after fine-tuning.

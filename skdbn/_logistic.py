@@ -13,7 +13,7 @@ from . import _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
 from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
 from ._linalg import dot
-from ._outofcore import validate
+from ._outofcore import map_rows, validate
 
 
 class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator):
@@ -344,8 +344,13 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         X = validate(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        scores = dot(X, self.coef_.T.astype(X.dtype, copy=False))
-        scores += self.intercept_
+        W = self.coef_.T.astype(X.dtype, copy=False)
+        b = self.intercept_.astype(X.dtype, copy=False)
+
+        def scores_of(block, out):
+            return np.add(dot(block, W, out=out), b, out=out)
+
+        scores = map_rows(scores_of, X, W.shape[1], width=W.shape[1])
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, X):

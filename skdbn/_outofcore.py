@@ -55,17 +55,40 @@ def release(mapping):
             mapping.madvise(mmap.MADV_DONTNEED)
 
 
-def row_blocks(X, block_bytes=BLOCK_BYTES):
+def row_blocks(X, block_bytes=None, width=0):
     """Yield consecutive row slices of X of about ``block_bytes`` each.
 
-    When X is memory-mapped, its pages are released after each block.
+    ``width`` bounds the rows further so that a temporary of ``width`` columns
+    per row also stays within ``block_bytes``. When X is memory-mapped, its pages
+    are released after each block.
     """
+    block_bytes = block_bytes or BLOCK_BYTES
     mapping = file_mapping(X)
-    row_bytes = max(1, X.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)))
+    itemsize = X.dtype.itemsize
+    row_bytes = itemsize * max(1, int(np.prod(X.shape[1:], dtype=np.int64)), width)
     rows = max(1, block_bytes // row_bytes)
     for start in range(0, X.shape[0], rows):
         yield X[start : start + rows]
         release(mapping)
+
+
+def map_rows(func, X, n_cols, *, width):
+    """``func`` applied to row blocks of X, written into one output array.
+
+    ``func(block, out)`` fills ``out`` (the block's rows of the result, of shape
+    ``(rows, n_cols)``, or ``(rows,)`` when ``n_cols`` is None) and returns it.
+    Blocks are sized so that a temporary of ``width`` columns stays within
+    ``BLOCK_BYTES``: prediction and transformation of any number of rows, from
+    memory or from a memory-mapped file, need bounded extra memory.
+    """
+    shape = (X.shape[0],) if n_cols is None else (X.shape[0], n_cols)
+    out = np.empty(shape, dtype=X.dtype)
+    start = 0
+    for block in row_blocks(X, width=width):
+        rows = slice(start, start + block.shape[0])
+        out[rows] = func(block, out[rows])
+        start = rows.stop
+    return out
 
 
 def take_rows(X, indices, out, mapping=None):

@@ -12,14 +12,13 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_array, check_random_state, gen_batches
+from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
 from ._outofcore import validate
 
-_CHUNK_ELEMENTS = 2**22  # bound on a chunk's temporary (n_rows * n_units)
 _TRAINING_OPTIONS = (
     "batch_size",
     "learning_rate",
@@ -392,17 +391,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ]
 
     def _chunked(self, func, X, n_cols):
-        """Apply ``func`` to row chunks of X, writing into one preallocated array.
-
-        A memory-mapped X's pages are released after each chunk.
-        """
-        out = np.empty((X.shape[0], n_cols) if n_cols else X.shape[0], X.dtype)
-        rows = max(1, _CHUNK_ELEMENTS // max(self.components_.shape))
-        mapping = _outofcore.file_mapping(X)
-        for chunk in gen_batches(X.shape[0], rows):
-            out[chunk] = func(X[chunk], out[chunk])
-            _outofcore.release(mapping)
-        return out
+        """``func(X_block, out_block)`` over row blocks of X (bounded temporaries)."""
+        return _outofcore.map_rows(func, X, n_cols, width=max(self.components_.shape))
 
     def transform(self, X):
         """Hidden probabilities ``P(h = 1 | v = X)`` (deterministic).

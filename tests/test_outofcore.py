@@ -102,24 +102,86 @@ def _resident_file_pages_mb():
     return int(fields["RssFile"].split()[0]) / 1024
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_fit_and_transform_leave_the_file_unmapped(tmp_path):
-    """After fit and transform, the file's pages are no longer resident here.
-
-    The control (a plain sum over the memmap) shows the measure would catch it.
-    """
+@pytest.fixture(scope="module")
+def big_memmap(tmp_path_factory):
+    """40,000 x 784 float32 in [0, 1] (120 MB) on disk, with binary labels."""
     rng = np.random.default_rng(0)
-    path = tmp_path / "big.npy"
+    path = tmp_path_factory.mktemp("big") / "X.npy"
     X = np.lib.format.open_memmap(
         path, mode="w+", dtype=np.float32, shape=(40_000, 784)
     )
     for start in range(0, len(X), 10_000):
         X[start : start + 10_000] = rng.random((10_000, 784), dtype=np.float32)
-    del X  # 120 MB on disk
+    del X
+    return path, np.arange(40_000) % 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RBMTransformer(n_components=8, n_iter=1, batch_size=500),
+        lambda: DBNTransformer((8, 4), rbm_n_iter=1, rbm_batch_size=500),
+        lambda: LogisticRegressionGD(max_iter=1, batch_size=500),
+        lambda: DBNClassifier((8,), rbm_n_iter=1, rbm_batch_size=500, max_iter=1),
+    ],
+    ids=["rbm", "dbn-transformer", "logistic", "dbn-classifier"],
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fit_and_predict_leave_the_file_unmapped(big_memmap, make):
+    """After fit and transform or predict, the file's pages are not resident here.
+
+    The control (a plain sum over the memmap) shows the measure would catch it.
+    """
+    path, y = big_memmap
     mapped = np.load(path, mmap_mode="r")
     before = _resident_file_pages_mb()
-    rbm = RBMTransformer(n_components=8, n_iter=1, batch_size=500, random_state=0)
-    rbm.fit(mapped).transform(mapped)
+    est = make().fit(mapped, y)
+    out = est.predict(mapped) if hasattr(est, "predict") else est.transform(mapped)
+    assert len(out) == len(mapped)
     assert _resident_file_pages_mb() - before < 24
     mapped.sum()
     assert _resident_file_pages_mb() - before > 100
+
+
+@pytest.mark.parametrize(
+    "make, method",
+    [
+        (
+            lambda: RBMTransformer(n_components=16, n_iter=2, random_state=0),
+            "transform",
+        ),
+        (
+            lambda: RBMTransformer(n_components=16, n_iter=2, random_state=0),
+            "score_samples",
+        ),
+        (lambda: DBNTransformer((16, 8), rbm_n_iter=2, random_state=0), "transform"),
+        (lambda: LogisticRegressionGD(max_iter=3, random_state=0), "predict_proba"),
+        (
+            lambda: DBNClassifier((16,), rbm_n_iter=2, max_iter=3, random_state=0),
+            "predict_proba",
+        ),
+        (
+            lambda: DBNClassifier((16,), rbm_n_iter=2, max_iter=3, random_state=0),
+            "transform",
+        ),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_outputs_do_not_depend_on_the_block_size(digits, make, method, monkeypatch):
+    """Predictions and transforms are computed in row blocks; 7-row blocks agree."""
+    X, y = digits
+    est = make().fit(X, y)
+    expected = getattr(est, method)(X)
+    blocks = []
+    original = row_blocks
+
+    def spying(*args, **kwargs):
+        for block in original(*args, **kwargs):
+            blocks.append(block.shape[0])
+            yield block
+
+    monkeypatch.setattr("skdbn._outofcore.row_blocks", spying)
+    monkeypatch.setattr("skdbn._outofcore.BLOCK_BYTES", 7 * 4 * 64)
+    np.testing.assert_allclose(getattr(est, method)(X), expected, rtol=1e-6)
+    assert max(blocks) <= 7 and sum(blocks) >= len(X)

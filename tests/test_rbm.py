@@ -13,7 +13,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import minmax_scale
 from threadpoolctl import threadpool_limits
 
-from skdbn import RBMTransformer, _cd, _rbm
+from skdbn import RBMTransformer, _cd, _outofcore, _rbm
 from skdbn._training import DivergenceError
 
 
@@ -94,7 +94,8 @@ def test_sparse_and_dense_agree(digits):
 def test_transform_and_free_energy_in_bounded_chunks(digits, monkeypatch):
     rbm = _fit(digits)
     H, F = rbm.transform(digits), rbm.free_energy(digits)
-    monkeypatch.setattr(_rbm, "_CHUNK_ELEMENTS", 7 * 64)  # chunks of 7 rows
+    row_bytes = digits.itemsize * max(rbm.components_.shape)
+    monkeypatch.setattr(_outofcore, "BLOCK_BYTES", 7 * row_bytes)  # 7-row chunks
     assert_allclose(rbm.transform(digits), H, rtol=1e-12)
     assert_allclose(rbm.free_energy(digits), F, rtol=1e-12)
     assert_allclose(rbm.score_samples(digits), -F, rtol=1e-12)
