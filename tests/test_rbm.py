@@ -319,10 +319,13 @@ RECOMMENDED = {
     "momentum": 0.5,
     "final_momentum": 0.9,
     "weight_decay": 1e-4,
-    "learning_rate": 0.02,
-    "n_iter": 20,
+    "sparsity_target": 0.05,
+    "sparsity_cost": 2.0,
+    "learning_rate": 0.03,
+    "n_iter": 30,
 }
 
 
 def test_recommended_settings_accuracy(nudged):
-    assert _rbm_logistic_accuracy(nudged, **RECOMMENDED) >= 0.95
+    # 0.960 (0.965, 0.971 with random_state 1, 2); 0.958 without sparsity.
+    assert _rbm_logistic_accuracy(nudged, **RECOMMENDED) >= 0.955
