@@ -49,6 +49,7 @@ def dbn_settings(args):
         batch_size=args.batch,
         dropout=args.dropout,
         tol=0.0,
+        n_iter_no_change=args.epochs,  # the full epoch budget, as the MLP
         random_state=args.seed,
     )
 
@@ -87,7 +88,8 @@ def run(name, model, data, epochs):
         "total": total,
         "pretrain": pretrain,
         "fine_tune": fine_tune,
-        "throughput": epochs * len(X_train) / fine_tune,
+        # epochs actually run (a collapsed network may stop on its own)
+        "throughput": getattr(model, "n_iter_", epochs) * len(X_train) / fine_tune,
     }
 
 
@@ -111,6 +113,7 @@ def main():
         batch_size=args.batch,
         max_iter=args.epochs,
         tol=0.0,
+        n_iter_no_change=args.epochs,  # the full epoch budget, as the DBN
         random_state=args.seed,
     )
     rbm_pipeline = make_pipeline(
