@@ -21,6 +21,7 @@ over ``v`` for Gaussian unit-variance visible units).
   Deep Belief Network (Salakhutdinov and Murray, 2008, section 4).
 """
 
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -35,6 +36,7 @@ from ._cd import (
 )
 
 MAX_EXACT_UNITS = 20
+MIN_BETAS = 3  # the fewest inverse temperatures: 0, one in between, 1
 _CHUNK_ELEMENTS = 2**22  # bound on an enumeration chunk's temporaries
 
 
@@ -142,13 +144,17 @@ def ais_schedule(n_betas=10000):
 
     The proportions of Salakhutdinov and Murray (2008): ``500 / 14,500`` of the
     points evenly in ``[0, 0.5)``, ``4,000 / 14,500`` in ``[0.5, 0.9)`` and the
-    rest in ``[0.9, 1]``. ``n_betas`` (>= 3) includes both ends.
+    rest in ``[0.9, 1]``. ``n_betas`` (an int >= 3) includes both ends; each
+    stretch has at least one point, except ``[0.5, 0.9)`` for ``n_betas=3``
+    (``[0, 0.9, 1]``).
     """
-    n_betas = int(n_betas)
-    if n_betas < 3:
-        raise ValueError(f"n_betas must be >= 3, got {n_betas}.")
+    if isinstance(n_betas, bool) or not isinstance(n_betas, Integral):
+        raise ValueError(f"n_betas must be an int, got {n_betas!r}.")
+    if n_betas < MIN_BETAS:
+        raise ValueError(f"n_betas must be >= {MIN_BETAS}, got {n_betas}.")
     n1 = max(1, round(n_betas * 500 / 14500))
-    n2 = max(1, round(n_betas * 4000 / 14500))
+    # [0.9, 1] keeps both its ends: 1 is always the last temperature
+    n2 = min(max(1, round(n_betas * 4000 / 14500)), n_betas - n1 - 2)
     n3 = n_betas - n1 - n2
     return np.concatenate(
         [
@@ -159,16 +165,18 @@ def ais_schedule(n_betas=10000):
     )
 
 
-def _check_betas(betas):
+def check_betas(betas):
+    """The inverse temperatures: ``ais_schedule(betas)`` for an int, else checked."""
     betas = ais_schedule(betas) if np.ndim(betas) == 0 else np.asarray(betas, float)
     if (
         betas.ndim != 1
         or betas.size < 2
+        or not np.isfinite(betas).all()
         or betas[0] != 0
         or betas[-1] != 1
         or np.any(np.diff(betas) < 0)
     ):
-        raise ValueError("betas must be non-decreasing from 0 to 1.")
+        raise ValueError(f"betas must be non-decreasing from 0 to 1, got {betas}.")
     return betas
 
 
@@ -287,7 +295,7 @@ def ais_log_partition(
     W, b = np.asarray(W, dtype), np.asarray(b, dtype)
     a = np.asarray(a, np.float64)
     a_base = a if base_visible_bias is None else np.asarray(base_visible_bias, float)
-    betas = _check_betas(betas)
+    betas = check_betas(betas)
     gen = np.random.default_rng() if generator is None else generator
     runs = _AISRuns(W, b, a, a_base, int(n_runs), visible_units, gen)
     runs.start()

@@ -9,8 +9,10 @@ weights, early-stopping split) so it is written once.
 
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils import check_random_state, compute_sample_weight
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _training
@@ -75,20 +77,29 @@ class GradientDescentMixin:
         return self._rng
 
     def _checked_sample_weight(self, X, y, sample_weight):
-        """Sample weights times class weights, or None when both are absent."""
+        """Sample weights times class weights, or None when both are absent.
+
+        The objective is the weighted *mean* loss, so only the ratios of the
+        weights matter: they are checked in float64, divided by the largest one
+        and only then cast to X's dtype, so that tiny or huge weights neither
+        underflow nor overflow in float32 (and the same weights times any
+        constant give the same model).
+        """
         class_weight = getattr(self, "class_weight", None)
         if sample_weight is None and class_weight is None:
             return None
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if class_weight is not None:
             sample_weight = sample_weight * compute_sample_weight(class_weight, y)
-            sample_weight = sample_weight.astype(X.dtype, copy=False)
+        scale = np.abs(sample_weight).max()
+        if scale > 0:
+            sample_weight = sample_weight / scale
         if not sample_weight.sum() > 0:
             raise ValueError(
-                "The sample weights sum to zero (after class_weight): at least one "
-                "sample must have a positive weight."
+                "The sample weights sum to zero or less (after class_weight): at "
+                "least one sample must have a positive weight."
             )
-        return sample_weight
+        return sample_weight.astype(X.dtype, copy=False)
 
     def _fit_network(
         self, objective, X, Y, sample_weight, *, incremental, rng, score, stratify
@@ -134,6 +145,53 @@ class GradientDescentMixin:
                 incremental=incremental,
             )
         return self
+
+
+def classification_labels(y, *, input_name="y"):
+    """The sorted distinct labels of classification targets, checked.
+
+    ``check_classification_targets`` then ``unique_labels``, with two of their
+    failures made clear: an object array mixing strings and other labels
+    (sorting it raises a bare TypeError) and floats beyond the int64 range (a
+    RuntimeWarning before the right "continuous" error).
+    """
+    objects = isinstance(y, np.ndarray) and y.dtype.kind == "O"
+    if objects and len({isinstance(label, str) for label in y.flat}) > 1:
+        raise ValueError(
+            f"{input_name} mixes label types (strings and numbers): labels must be "
+            "all strings or all numbers."
+        )
+    with np.errstate(invalid="ignore"):
+        check_classification_targets(y)
+        return unique_labels(y)
+
+
+def check_classes(classes):
+    """``partial_fit``'s ``classes``: their sorted distinct labels, at least two."""
+    labels = classification_labels(np.asarray(classes), input_name="classes")
+    if labels.size < 2:
+        raise ValueError(
+            "classes must list every class that will ever be seen, at least 2 of "
+            f"them; got {labels}."
+        )
+    return labels
+
+
+def check_labels_in(labels, classes):
+    """Raise a ValueError naming the ``labels`` of y that are not ``classes``."""
+    unseen = np.setdiff1d(labels, classes)
+    if unseen.size:
+        raise ValueError(f"y has labels {unseen} not in classes {classes}.")
+
+
+class Count(Interval):
+    """``Interval(Integral, ...)`` that refuses bools, as NumPy does for sizes."""
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
 
 
 def store_init_arguments(estimator, arguments):

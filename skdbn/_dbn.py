@@ -17,14 +17,20 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import store_init_arguments
-from ._outofcore import validate
-from ._rbm import RBMTransformer, validate_visible_data
+from ._base import Count, store_init_arguments
+from ._outofcore import astype, validate
+from ._rbm import (
+    AIS_CONSTRAINTS,
+    SAMPLING_CONSTRAINTS,
+    RBMTransformer,
+    check_hidden,
+    validate_visible_data,
+)
 
 # RBMTransformer parameters exposed once for every layer, as ``rbm_<name>``.
 RBM_OPTIONS = (
@@ -300,7 +306,7 @@ class DBNTransformer(
             ]
             self._n_features_out = self.rbms_[-1].n_components
         else:
-            X = X.astype(self.rbms_[0].components_.dtype, copy=False)
+            X = astype(X, self.rbms_[0].components_.dtype)
         H = X
         for layer, rbm in enumerate(self.rbms_):
             with _training.stage(
@@ -349,11 +355,12 @@ class DBNTransformer(
         X_rec : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        H = check_array(H, dtype=(np.float64, np.float32))
+        H = check_hidden(self, H, self.rbms_[-1].components_.shape[0])
         for rbm in reversed(self.rbms_):
             H = rbm.inverse_transform(H)
         return H
 
+    @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
         """Generate data: Gibbs sampling in the top RBM, then one top-down pass.
 
@@ -379,6 +386,10 @@ class DBNTransformer(
             top = rbm.inverse_transform(top)
         return top
 
+    @validate_params(
+        {**AIS_CONSTRAINTS, "n_samples": [Count(1), None]},
+        prefer_skip_nested_validation=True,
+    )
     def log_likelihood_lower_bound(
         self, X, *, n_samples=100, n_runs=100, n_betas=10000, random_state=None
     ):
@@ -409,8 +420,12 @@ class DBNTransformer(
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         n_samples : int or None, default=100
             Draws of the hidden layers per sample; None for the exact sum.
-        n_runs, n_betas : int, default=100, 10000
-            AIS settings, used only when the top RBM's ``log Z`` is unknown.
+        n_runs : int, default=100
+            AIS runs, used only when the top RBM's ``log Z`` is unknown (but
+            validated in any case, as ``n_betas`` is).
+        n_betas : int or array-like, default=10000
+            AIS inverse temperatures (at least 3) or the temperatures themselves,
+            as in :meth:`RBMTransformer.estimate_log_partition`.
         random_state : int, RandomState instance or None, default=None
             Seeds the draws (and AIS, when it runs).
 
@@ -432,6 +447,7 @@ class DBNTransformer(
         X = validate(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
+        betas = _ais.check_betas(n_betas)  # even when log Z is known
         seed = check_random_state(random_state).randint(2**31 - 1, size=4)
         top = self.rbms_[-1]
         if not hasattr(top, "log_partition_"):
@@ -439,7 +455,7 @@ class DBNTransformer(
             for rbm in self.rbms_[:-1]:
                 H = rbm._hidden_probs(H)
             top.estimate_log_partition(
-                H, n_runs=n_runs, n_betas=n_betas, random_state=seed[0]
+                H, n_runs=n_runs, n_betas=betas, random_state=seed[0]
             )
         layers = [rbm._params(X.dtype) for rbm in self.rbms_]
         return _ais.dbn_lower_bound(

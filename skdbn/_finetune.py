@@ -23,11 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import (
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _network, _outofcore, _training
@@ -35,10 +31,13 @@ from ._activations import binary_log_proba, log_sigmoid, log_softmax
 from ._base import (
     GD_PARAMETER_CONSTRAINTS,
     GradientDescentMixin,
+    check_classes,
+    check_labels_in,
+    classification_labels,
     store_init_arguments,
 )
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
-from ._outofcore import validate
+from ._outofcore import astype, validate
 from ._rbm import check_visible_range
 
 _FINE_TUNING_DOC = """
@@ -265,7 +264,11 @@ class _BaseDBNNetwork(
         return self._fine_tune(X, Y, sample_weight, rng, incremental)
 
     def _forward(self, X, output=True, check_input=True):
-        """Outputs of the network (or its top hidden layer with ``output=False``)."""
+        """Outputs of the network (or its top hidden layer with ``output=False``).
+
+        Computed in X's dtype, as RBMTransformer does: float64 data beyond
+        float32's range stays finite with a float32 model.
+        """
         if check_input:
             check_is_fitted(self)
             X = validate(
@@ -275,13 +278,12 @@ class _BaseDBNNetwork(
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-        dtype = self.coefs_[0].dtype
         n = len(self.coefs_) if output else len(self.coefs_) - 1
-        coefs, intercepts = self.coefs_[:n], self.intercepts_[:n]
+        coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_[:n]]
+        intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_[:n]]
         top = self.out_activation_ if output else "sigmoid"
 
         def forward(block, out):
-            block = block.astype(dtype, copy=False)
             out[...] = _network.forward(block, coefs, intercepts, "sigmoid", top)[-1]
             return out
 
@@ -376,28 +378,36 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
     )
 
     def _encode(self, y, classes=None):
-        """Targets as a float matrix; sets ``classes_`` and the output type."""
+        """Targets as a float matrix; sets ``classes_`` and the output type.
+
+        ``classes`` (``partial_fit``'s first call) lists the labels; for an
+        indicator matrix, as for MLPClassifier, they are its column indices,
+        which become ``classes_``.
+        """
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        labels = classification_labels(y)
+        multilabel = type_of_target(y) == "multilabel-indicator"
         if not hasattr(self, "_label_binarizer") or classes is not None:
-            labels = unique_labels(y) if classes is None else unique_labels(classes)
-            if type_of_target(y) != "multilabel-indicator" and labels.size < 2:
+            allowed = labels if classes is None else check_classes(classes)
+            if not multilabel and allowed.size < 2:
                 raise ValueError(
                     "DBNClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {labels[0]!r}."
+                    f"but the data contains only one class: {allowed[0]!r}."
                 )
-            self._label_binarizer = LabelBinarizer().fit(
-                y if classes is None else classes
-            )
+            self._label_binarizer = LabelBinarizer().fit(y if multilabel else allowed)
             self.classes_ = self._label_binarizer.classes_
             multiclass = self._label_binarizer.y_type_ == "multiclass"
             self.out_activation_ = "softmax" if multiclass else "sigmoid"
-        elif np.setdiff1d(unique_labels(y), self.classes_).size:
-            raise ValueError(
-                f"y has labels {np.setdiff1d(unique_labels(y), self.classes_)} not in "
-                f"classes {self.classes_}."
-            )
+        else:
+            allowed = self.classes_
+            if multilabel != (self._label_binarizer.y_type_ == "multilabel-indicator"):
+                kinds = ("class labels", "a multilabel indicator matrix")
+                raise ValueError(
+                    f"y is {kinds[multilabel]}, but this model was fitted on "
+                    f"{kinds[not multilabel]}."
+                )
+        check_labels_in(labels, allowed)
         return y, self._label_binarizer.transform(y)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -438,7 +448,9 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
         classes : array-like of shape (n_classes,), default=None
-            Every class that will ever be seen; required on the first call.
+            Every class that will ever be seen; required on the first call. For
+            a multi-label indicator matrix y, its column indices (``0`` to
+            ``n_labels - 1``), as for MLPClassifier.
 
         Returns
         -------
@@ -452,7 +464,8 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         if first:
             self.__dict__.pop("_label_binarizer", None)
         y, Y = self._encode(y, classes if first else None)
-        X = X.astype(self.coefs_[0].dtype if not first else X.dtype, copy=False)
+        if not first:
+            X = astype(X, self.coefs_[0].dtype)
         return self._fit(X, Y.astype(X.dtype), incremental=True)
 
     def _validate_Xy(self, X, y, reset):
@@ -611,7 +624,8 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         )
         if reset:
             self._y_1d = y.ndim == 1
-        return X, (y.reshape(-1, 1) if y.ndim == 1 else y).astype(X.dtype)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        return X, astype(Y, X.dtype, input_name="y")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -650,7 +664,8 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
             self.out_activation_ = "identity"
         X, Y = self._validate_Xy(X, y, reset=first)
         if not first:
-            X, Y = X.astype(self.coefs_[0].dtype), Y.astype(self.coefs_[0].dtype)
+            dtype = self.coefs_[0].dtype
+            X, Y = astype(X, dtype), astype(Y, dtype, input_name="y")
         return self._fit(X, Y, incremental=True)
 
     def _validation_score(self, objective, X, Y, sample_weight):

@@ -6,14 +6,19 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
-from ._base import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._base import (
+    GD_PARAMETER_CONSTRAINTS,
+    GradientDescentMixin,
+    check_classes,
+    check_labels_in,
+    classification_labels,
+)
 from ._linalg import dot
-from ._outofcore import map_rows, validate
+from ._outofcore import astype, map_rows, validate
 
 
 class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator):
@@ -267,26 +272,21 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            classes = self._check_targets(unique_labels(classes), check_two=True)
-            self._initialize(classes, X.shape[1], X.dtype)
-        elif classes is not None and not np.array_equal(
-            unique_labels(classes), self.classes_
-        ):
-            raise ValueError(
-                f"classes={unique_labels(classes)} is not the same as on the first "
-                f"call to partial_fit ({self.classes_})."
-            )
-        check_classification_targets(y)
-        unseen = np.setdiff1d(unique_labels(y), self.classes_)
-        if unseen.size:
-            raise ValueError(f"y has labels {unseen} not in classes {self.classes_}.")
-        X = X.astype(self.coef_.dtype, copy=False)
+            self._initialize(check_classes(classes), X.shape[1], X.dtype)
+        elif classes is not None:
+            classes = check_classes(classes)
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes} is not the same as on the first call to "
+                    f"partial_fit ({self.classes_})."
+                )
+        check_labels_in(classification_labels(y), self.classes_)
+        X = astype(X, self.coef_.dtype)
         return self._train(X, y, sample_weight, incremental=True)
 
-    def _check_targets(self, y, check_two=True):
-        check_classification_targets(y)
-        classes = unique_labels(y)
-        if check_two and classes.size < 2:
+    def _check_targets(self, y):
+        classes = classification_labels(y)
+        if classes.size < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
                 f"data contains only one class: {classes[0]!r}."
@@ -350,6 +350,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         def scores_of(block, out):
             return np.add(dot(block, W, out=out), b, out=out)
 
+        # Scores too large for X's dtype raise a ValueError (see map_rows).
         scores = map_rows(scores_of, X, W.shape[1], width=W.shape[1])
         return scores.ravel() if scores.shape[1] == 1 else scores
 

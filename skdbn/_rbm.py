@@ -12,12 +12,13 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._outofcore import validate
+from ._base import Count
+from ._outofcore import astype, checked_array, validate
 
 _TRAINING_OPTIONS = (
     "batch_size",
@@ -36,6 +37,18 @@ _TRAINING_OPTIONS = (
     "power_t",
 )
 
+# Arguments of the generative methods, validated as estimator parameters are.
+SAMPLING_CONSTRAINTS = {
+    "n_samples": [Count(1)],
+    "n_steps": [Count(0)],
+    "random_state": ["random_state"],
+}
+AIS_CONSTRAINTS = {
+    "n_runs": [Count(1)],
+    "n_betas": [Count(_ais.MIN_BETAS), "array-like"],
+    "random_state": ["random_state"],
+}
+
 
 def validate_visible_data(estimator, X, *, reset):
     """``validate_data`` for data that feeds visible units, plus a range check.
@@ -48,6 +61,17 @@ def validate_visible_data(estimator, X, *, reset):
     )
     check_visible_range(estimator, X)
     return X
+
+
+def check_hidden(estimator, H, n_hidden):
+    """Hidden states H for ``inverse_transform``, validated: ``n_hidden`` columns."""
+    H = checked_array(estimator, H, dtype=(np.float64, np.float32))
+    if H.shape[1] != n_hidden:
+        raise ValueError(
+            f"H has {H.shape[1]} columns, but this {type(estimator).__name__} has "
+            f"{n_hidden} hidden units."
+        )
+    return H
 
 
 def check_visible_range(estimator, X):
@@ -363,7 +387,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             for live, value in zip(trainer.objective.params, public, strict=True):
                 if live is not value:
                     np.copyto(live, value)
-            X = X.astype(self.components_.dtype, copy=False)
+            X = astype(X, self.components_.dtype)
         trainer.run(X, 1, verbose=self.verbose, incremental=True)
         return self._store(trainer, monitored=False)
 
@@ -437,18 +461,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         X_rec : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        H = self._check_hidden(H)
+        H = check_hidden(self, H, self.components_.shape[0])
         W, _, a = self._params(H.dtype)
         return _cd.visible_means(H, W, a, self.visible_units)
-
-    def _check_hidden(self, H):
-        H = check_array(H, dtype=(np.float64, np.float32))
-        if H.shape[1] != self.components_.shape[0]:
-            raise ValueError(
-                f"H has {H.shape[1]} columns, but this RBMTransformer has "
-                f"{self.components_.shape[0]} hidden units."
-            )
-        return H
 
     def free_energy(self, X):
         """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each sample.
@@ -489,6 +504,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         return -self.free_energy(X)
 
+    @validate_params(
+        {**AIS_CONSTRAINTS, "exact": ["boolean", None]},
+        prefer_skip_nested_validation=True,
+    )
     def estimate_log_partition(
         self, X=None, *, n_runs=100, n_betas=10000, random_state=None, exact=None
     ):
@@ -509,14 +528,16 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         n_runs : int, default=100
             Independent AIS runs (advanced together as one batch).
         n_betas : int or array-like, default=10000
-            Number of inverse temperatures (spaced as in the 2008 paper: denser
-            near 1), or the temperatures themselves, from 0 to 1. The cost is
-            two ``n_runs x n_features x n_components`` matrix products each.
+            Number of inverse temperatures (at least 3, spaced as in the 2008
+            paper: denser near 1), or the temperatures themselves, non-decreasing
+            from 0 to 1. The cost is two ``n_runs x n_features x n_components``
+            matrix products each.
         random_state : int, RandomState instance or None, default=None
             Seeds the AIS runs; None continues the model's own generator.
         exact : bool or None, default=None
             True forces enumeration (ValueError when too large), False forces
-            AIS, None picks enumeration whenever it is possible.
+            AIS, None picks enumeration whenever it is possible. ``n_runs``,
+            ``n_betas`` and ``random_state`` are validated in any case.
 
         Returns
         -------
@@ -534,6 +555,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         (4,)
         """
         check_is_fitted(self)
+        betas = _ais.check_betas(n_betas)  # even when unused, as n_runs is
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         n_enum = min(W.shape) if self.visible_units == "bernoulli" else W.shape[0]
         if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
@@ -557,13 +579,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             self.visible_units,
             base_visible_bias=base,
             n_runs=n_runs,
-            betas=n_betas,
+            betas=betas,
             generator=self._generator(random_state),
         )
         self.log_partition_ = result.log_z
         self.log_partition_bounds_ = (result.log_z_low, result.log_z_high)
         return self
 
+    @validate_params({"return_bounds": ["boolean"]}, prefer_skip_nested_validation=True)
     def log_likelihood(self, X, *, return_bounds=False):
         """Log-probability ``log p(x) = -F(x) - log Z`` of each sample, in nats.
 
@@ -612,6 +635,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return np.random.default_rng(seed)
         return self._trainer.generator
 
+    @validate_params(
+        {"random_state": ["random_state"]}, prefer_skip_nested_validation=True
+    )
     def gibbs(self, v, random_state=None):
         """One Gibbs step from ``v``: sample ``h ~ P(h | v)`` then ``v' ~ P(v | h)``.
 
@@ -636,6 +662,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             _cd.visible_means(h, W, a, self.visible_units), gen, self.visible_units
         )
 
+    @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
         """Generate samples by running Gibbs chains from the visible biases.
 
@@ -645,9 +672,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Parameters
         ----------
         n_samples : int, default=1
-            Number of independent chains.
+            Number of independent chains, at least 1.
         n_steps : int, default=1000
-            Gibbs steps per chain.
+            Gibbs steps per chain; 0 returns ``E[v | h = 0]``.
         random_state : int, RandomState instance or None, default=None
             None continues the model's own generator (successive calls differ).
 

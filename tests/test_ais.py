@@ -4,7 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import logsumexp
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
@@ -168,6 +168,30 @@ def test_ais_reproducible_and_schedule():
     assert (betas >= 0.9).sum() > (betas < 0.5).sum()  # denser near 1
     with pytest.raises(ValueError, match="non-decreasing"):
         _ais.ais_log_partition(W, b, a, betas=[0.0, 0.5, 0.4, 1.0])
+
+
+@pytest.mark.parametrize("n_betas", [3, 4, 5, 6, 7, 20, 29, 10000])
+def test_schedule_goes_from_0_to_1(n_betas):
+    """Every documented size ends at 1 (3 temperatures ended at 0.9)."""
+    betas = _ais.ais_schedule(n_betas)
+    assert betas.size == n_betas and betas[0] == 0 and betas[-1] == 1
+    assert np.all(np.diff(betas) > 0)
+    assert_array_equal(_ais.check_betas(n_betas), betas)
+
+
+@pytest.mark.parametrize(
+    "betas",
+    [2, 4.5, True, [0, np.nan, 1], [0, np.inf, 1], [0.5, 1], [0, 1, 0.5], []],
+)
+def test_bad_schedules_are_refused(betas):
+    with pytest.raises(ValueError, match="betas"):
+        _ais.check_betas(betas)
+
+
+def test_rbm_ais_with_three_temperatures():
+    rbm = RBMTransformer(n_components=3, n_iter=1, random_state=0)
+    rbm.fit(np.eye(4)).estimate_log_partition(n_betas=3, n_runs=2, exact=False)
+    assert np.isfinite(rbm.log_partition_)
 
 
 def test_log_mean_exp_band_is_stable():

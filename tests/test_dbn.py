@@ -286,6 +286,103 @@ def test_bad_input(digits):
         DBNTransformer(**SMALL).fit(X * 16)
 
 
+@pytest.mark.parametrize("make", [DBNClassifier, DBNRegressor])
+def test_float32_model_on_float64_data_beyond_float32(make):
+    """The network computes in X's dtype: huge float64 data gives finite outputs
+    (it was cast to the float32 weights' dtype: infinity, then NaN)."""
+    rng = np.random.default_rng(0)
+    X32 = rng.random((6, 3)).astype(np.float32)
+    est = make((3,), max_iter=2, random_state=0).fit(X32, [0, 1, 2] * 2)
+    huge = np.full((2, 3), 1e300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        outputs = [est.predict(huge), est.transform(huge)]
+        if isinstance(est, DBNClassifier):
+            outputs += [est.predict_proba(huge), est.predict_log_proba(huge)]
+            assert_allclose(outputs[-2].sum(axis=1), 1)
+        assert all(np.isfinite(out).all() for out in outputs)
+        # the same outputs as with the weights in float64
+        X = X32.astype(np.float64)
+        expected = 1 / (1 + np.exp(-(X @ est.coefs_[0] + est.intercepts_[0])))
+        assert est.transform(X).dtype == np.float64
+        assert_allclose(est.transform(X), expected, rtol=1e-12)
+        with pytest.raises(ValueError, match="too large for float32"):
+            est.partial_fit(huge, [0, 1])
+
+
+def test_regressor_targets_checked_after_conversion():
+    rng = np.random.default_rng(0)
+    X = rng.random((4, 3))
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        DBNRegressor((3,), max_iter=2).fit(X, np.array([None, 1.0, 2, 3], object))
+    with pytest.raises(ValueError, match="y has values too large for float32"):
+        DBNRegressor((3,), max_iter=2).fit(X.astype(np.float32), np.full(4, 1e300))
+
+
+def test_partial_fit_multilabel_classes_are_column_indices():
+    """As MLPClassifier: ``classes`` of an indicator matrix are its columns."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((6, 3)), np.array([[0, 1], [1, 0], [1, 1]] * 2)
+    clf = DBNClassifier((3,), random_state=0).partial_fit(X, Y, classes=[0, 1])
+    assert_array_equal(clf.classes_, [0, 1])
+    assert clf.out_activation_ == "sigmoid" and clf.n_outputs_ == 2
+    clf.partial_fit(X, Y)
+    assert clf.predict(X).shape == Y.shape
+    with pytest.raises(ValueError, match="was fitted on a multilabel indicator"):
+        clf.partial_fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match=r"y has labels \[0\] not in classes"):
+        DBNClassifier((3,)).partial_fit(X, Y, classes=[1, 2])
+
+
+def test_partial_fit_classes_and_labels_are_checked():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((3, 3)), [0, 1, 2]
+    with pytest.raises(ValueError, match=r"y has labels \[0\] not in classes"):
+        DBNClassifier((3,)).partial_fit(X, y, classes=[1, 2])
+    with pytest.raises(ValueError, match="at least 2"):
+        DBNClassifier((3,)).partial_fit(X, y, classes=[])
+    with pytest.raises(ValueError, match="mixes label types"):
+        DBNClassifier((3,)).fit(X, np.array(["a", 1, "a"], dtype=object))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from the cast to int
+        with pytest.raises(ValueError, match="Unknown label type: continuous"):
+            DBNClassifier((3,)).fit(X, [1e300, 0, 1e300])
+
+
+@pytest.mark.parametrize(
+    "method, kwargs, name",
+    [
+        ("sample", {"n_samples": 0}, "n_samples"),
+        ("sample", {"n_samples": 2.5}, "n_samples"),
+        ("sample", {"n_samples": True}, "n_samples"),
+        ("sample", {"n_steps": -1}, "n_steps"),
+        ("sample", {"random_state": "x"}, "random_state"),
+        ("log_likelihood_lower_bound", {"n_samples": 0}, "n_samples"),
+        ("log_likelihood_lower_bound", {"n_samples": -1}, "n_samples"),
+        ("log_likelihood_lower_bound", {"n_samples": 2.5}, "n_samples"),
+        ("log_likelihood_lower_bound", {"n_runs": 0}, "n_runs"),
+        ("log_likelihood_lower_bound", {"n_betas": 4.5}, "n_betas"),
+        ("log_likelihood_lower_bound", {"n_betas": [0, np.nan, 1]}, "betas"),
+    ],
+)
+def test_generative_arguments_are_validated(digits, method, kwargs, name):
+    X = (digits[0][:50] > 0.5).astype(float)
+    dbn = DBNTransformer((4, 3), rbm_n_iter=1, random_state=0).fit(X)
+    dbn.rbms_[-1].estimate_log_partition()  # log Z known: n_runs, n_betas unused
+    args = (X,) if method == "log_likelihood_lower_bound" else ()
+    with pytest.raises(ValueError, match=name):
+        getattr(dbn, method)(*args, **kwargs)
+
+
+def test_inverse_transform_names_the_dbn():
+    pd = pytest.importorskip("pandas")
+    dbn = DBNTransformer((4, 3), rbm_n_iter=1, random_state=0).fit(np.eye(5))
+    with pytest.raises(ValueError, match=r"0 feature\(s\).*DBNTransformer"):
+        dbn.inverse_transform(pd.DataFrame(np.zeros((2, 0))))
+    with pytest.raises(ValueError, match="DBNTransformer has 3 hidden units"):
+        dbn.inverse_transform(np.zeros((2, 4)))
+
+
 def test_pipeline_grid_search_cross_val_and_pickle(tmp_path, digits):
     X, y = digits
     pipe = make_pipeline(

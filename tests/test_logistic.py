@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -300,6 +301,63 @@ def test_bad_prediction_input_and_weights():
         LogisticRegressionGD().fit(X, y, sample_weight=np.zeros(len(y)))
     with pytest.raises(ValueError, match=re.escape("'learning_rate_init' parameter")):
         LogisticRegressionGD(learning_rate_init=-1).fit(X, y)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_sample_weight_times_a_constant_gives_the_same_model(dtype, batch_size):
+    """The objective is the weighted mean loss (penalty apart), so only the ratios
+    of the weights matter; weights far beyond float32's range train float32."""
+    X, y = _standardised(load_breast_cancer)
+    X, y = X[:60].astype(dtype), y[:60]
+    weights = np.random.RandomState(0).uniform(0.5, 2, size=len(y))
+    clf = LogisticRegressionGD(max_iter=20, batch_size=batch_size, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = clone(clf).fit(X, y, sample_weight=weights)
+        for scale in (2.0**-1000, 2.0**1000):  # 1e-301 and 1e301: exact products
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RuntimeWarning)
+                scaled = clone(clf).fit(X, y, sample_weight=weights * scale)
+            assert_array_equal(scaled.coef_, reference.coef_)
+            assert_array_equal(scaled.intercept_, reference.intercept_)
+            assert scaled.loss_curve_ == reference.loss_curve_
+        tiny = clone(clf).fit(X, y, sample_weight=np.full(len(y), 5e-324))
+        assert_allclose(tiny.coef_, clone(clf).fit(X, y).coef_)
+
+
+def test_scores_too_large_to_represent_raise():
+    """One epoch on huge data leaves weights whose scores overflow: no inf output."""
+    clf = LogisticRegressionGD().partial_fit([[1e300]], [0], classes=[0, 1, 2])
+    assert np.isfinite(clf.coef_).all()
+    for method in ("decision_function", "predict", "predict_proba", "score"):
+        args = ([[1e300]], [0]) if method == "score" else ([[1e300]],)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match="too large"):
+                getattr(clf, method)(*args)
+    assert clf.predict([[1.0]]) in clf.classes_
+
+
+def test_partial_fit_classes_and_labels_are_checked():
+    X = np.random.RandomState(0).rand(3, 2)
+    with pytest.raises(ValueError, match="at least 2"):
+        LogisticRegressionGD().partial_fit(X, [0, 1, 2], classes=[])
+    with pytest.raises(ValueError, match=re.escape("y has labels [0] not in classes")):
+        LogisticRegressionGD().partial_fit(X, [0, 1, 2], classes=[1, 2])
+
+
+def test_mixed_and_huge_labels_are_named():
+    X = np.random.RandomState(0).rand(4, 2)
+    mixed = np.array(["a", 1, "a", 1], dtype=object)
+    with pytest.raises(ValueError, match="mixes label types"):
+        LogisticRegressionGD().fit(X, mixed)
+    with pytest.raises(ValueError, match="mixes label types"):
+        LogisticRegressionGD().partial_fit(X, ["a", "b", "a", "b"], classes=mixed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from the cast to int
+        with pytest.raises(ValueError, match="Unknown label type: continuous"):
+            LogisticRegressionGD().fit(X, [1e300, 0, 1e300, 0])
 
 
 def test_diverging_learning_rate_names_it():

@@ -1,10 +1,12 @@
 """Training from memory-mapped data: same models, bounded resident memory."""
 
 import sys
+import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.utils import check_array
 
@@ -14,7 +16,14 @@ from skdbn import (
     LogisticRegressionGD,
     RBMTransformer,
 )
-from skdbn._outofcore import file_mapping, row_blocks, take_rows
+from skdbn._outofcore import (
+    astype,
+    file_mapping,
+    map_rows,
+    row_blocks,
+    take_rows,
+    validate,
+)
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +194,60 @@ def test_outputs_do_not_depend_on_the_block_size(digits, make, method, monkeypat
     monkeypatch.setattr("skdbn._outofcore.BLOCK_BYTES", 7 * 4 * 64)
     np.testing.assert_allclose(getattr(est, method)(X), expected, rtol=1e-6)
     assert max(blocks) <= 7 and sum(blocks) >= len(X)
+
+
+# Validation: the checks every estimator's input goes through (skdbn._outofcore).
+
+
+def test_no_columns_get_sklearns_0_features_error():
+    """A DataFrame with no columns made sklearn fail with a message about dtypes."""
+    pd = pytest.importorskip("pandas")
+    empty = pd.DataFrame(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match=r"0 feature\(s\).*LogisticRegressionGD"):
+        LogisticRegressionGD().fit(empty, [0, 1, 0])
+    rbm = RBMTransformer(n_components=2, n_iter=1).fit(np.eye(3))
+    with pytest.raises(ValueError, match=r"0 feature\(s\).*RBMTransformer"):
+        rbm.transform(empty)
+    with pytest.raises(ValueError, match=r"0 feature\(s\).*RBMTransformer"):
+        rbm.inverse_transform(empty)
+
+
+def test_float32_extremes_validate_without_warnings():
+    """float32 data holding +max and -max: sklearn's quick finiteness check sums it
+    to inf - inf and warned; the element-wise check still finds a NaN."""
+    big = np.finfo(np.float32).max
+    X = np.array([[1, 0.5, 0.5, -0.5], [-0.5, -1, -1, -1]]) * big
+    X = X.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert validate(RBMTransformer(), X) is X
+        X[1, 1] = np.nan
+        with pytest.raises(ValueError, match="NaN"):
+            validate(RBMTransformer(), X)
+
+
+@pytest.mark.parametrize("container", [np.asarray, sp.csr_matrix])
+def test_astype_refuses_values_beyond_the_models_dtype(container):
+    X = container(np.array([[0.5, 0.0], [0.0, -1e300]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too large for float32"):
+            astype(X, np.float32)
+        with pytest.raises(ValueError, match="y has values too large"):
+            astype(X, np.float32, input_name="y")
+    assert astype(X, np.float64) is X
+    assert astype(container(np.array([[0.5, 0.0]])), np.float32).dtype == np.float32
+
+
+def test_map_rows_refuses_non_finite_outputs():
+    """Finite X that overflows a model's computation raises, without a warning."""
+    X = np.array([[1.0], [1e300]])
+
+    def scaled(block, out):
+        return np.multiply(block, 1e10, out=out)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too large"):
+            map_rows(scaled, X, 1, width=1)
+    assert_array_equal(map_rows(scaled, X[:1], 1, width=1), [[1e10]])

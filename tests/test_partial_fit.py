@@ -1,5 +1,7 @@
 """partial_fit on every estimator: returns self, honours batch_size, keeps dtype."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -138,3 +140,18 @@ def test_streamed_chunks_from_a_memmap(tmp_path, digits):
             clf.partial_fit(mapped[rows], y[rows], classes=np.arange(10))
     assert clf.coef_.dtype == np.float32
     assert clf.score(X, y) > 0.9
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.filterwarnings(r"ignore:.*expects data in \[0, 1\]:UserWarning")
+def test_data_too_large_for_a_float32_model_is_refused(digits, case):
+    """Not cast to infinity (a RuntimeWarning) and blamed on the learning rate."""
+    make, _, _ = CASES[case]
+    X, y = digits
+    est = call(make(), X[:100].astype(np.float32), y[:100], first=True)
+    huge = np.full((4, X.shape[1]), 1e300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="too large for float32"):
+            call(est, huge, y[:4], first=False)
+    assert dtype_of(est) == np.float32

@@ -246,6 +246,41 @@ def test_invalid_input_and_parameters(digits):
             RBMTransformer(**params).fit(digits)
 
 
+@pytest.mark.parametrize(
+    "method, kwargs, name",
+    [
+        ("sample", {"n_samples": -1}, "n_samples"),
+        ("sample", {"n_samples": 2.5}, "n_samples"),
+        ("sample", {"n_samples": None}, "n_samples"),
+        ("sample", {"n_samples": True}, "n_samples"),  # NumPy refuses bool sizes
+        ("sample", {"n_steps": -1}, "n_steps"),
+        ("sample", {"n_steps": 2.5}, "n_steps"),
+        ("sample", {"random_state": -1}, "random_state"),
+        ("gibbs", {"random_state": "x"}, "random_state"),
+        ("estimate_log_partition", {"n_runs": 0, "exact": False}, "n_runs"),
+        ("estimate_log_partition", {"n_runs": 2.5, "exact": False}, "n_runs"),
+        ("estimate_log_partition", {"n_betas": 4.5, "exact": False}, "n_betas"),
+        ("estimate_log_partition", {"n_betas": 2, "exact": False}, "n_betas"),
+        ("estimate_log_partition", {"n_betas": [0, np.nan, 1]}, "betas"),
+        ("estimate_log_partition", {"n_runs": 0, "exact": True}, "n_runs"),
+        ("estimate_log_partition", {"exact": "yes"}, "exact"),
+        ("log_likelihood", {"return_bounds": None}, "return_bounds"),
+    ],
+)
+def test_generative_arguments_are_validated(digits, method, kwargs, name):
+    """Also when the call would not use them (enumeration ignores AIS settings)."""
+    rbm = _fit(digits, n_components=3).estimate_log_partition()
+    args = (digits[:4],) if method in ("gibbs", "log_likelihood") else ()
+    with pytest.raises(ValueError, match=name):
+        getattr(rbm, method)(*args, **kwargs)
+
+
+def test_sample_with_zero_steps_gives_the_visible_biases_means(digits):
+    rbm = _fit(digits)
+    expected = 1 / (1 + np.exp(-rbm.intercept_visible_))
+    assert_allclose(rbm.sample(2, n_steps=0), np.tile(expected, (2, 1)))
+
+
 def test_values_outside_unit_interval_warn_once(digits):
     with pytest.warns(UserWarning, match=r"expects data in \[0, 1\]") as record:
         _fit(digits * 2 - 0.5, n_iter=1)
