@@ -191,7 +191,7 @@ class _EpochRunner:
     def _batch(self, batch):
         idx = self.order[batch] if self.shuffle else batch
         if self._X_buf is not None:
-            rows = self.order[batch]
+            rows = idx if self.shuffle else self.order[batch]  # positions, not a slice
             out = self._X_buf[: len(rows)]
             Xb = _outofcore.take_rows(self.X, rows, out, self._mapping)
         else:
