@@ -212,7 +212,6 @@ class _AISRuns:
         self.S = np.empty((n_runs, n_hidden), dtype)
         self.T = np.empty((n_runs, n_hidden), dtype)
         self.proj = np.empty(n_runs, dtype)
-        self.noise_h = np.empty((n_runs, n_hidden), np.float32)
         self.noise_v = np.empty((n_runs, n_visible), np.float32)
         self.log_w = np.zeros(n_runs, np.float64)
 
@@ -244,7 +243,7 @@ class _AISRuns:
     def transition(self, beta):
         """One Gibbs sweep at ``beta`` (``X`` holds ``V @ W.T + b`` already)."""
         P = sigmoid(np.multiply(self.X, beta, out=self.S), out=self.S)
-        H = sample_bernoulli(P, self.gen, out=self.T, noise=self.noise_h)
+        H = sample_bernoulli(P, self.gen, out=self.T)
         V = np.matmul(H, self.W, out=self.V)
         V *= beta
         V += (1 - beta) * self.a_base + beta * self.a

@@ -23,6 +23,7 @@ Logistic regression is the network with no hidden layer.
 
 import numpy as np
 
+from . import _random
 from ._activations import ACTIVATIONS, DERIVATIVES
 from ._linalg import axpy, dot
 
@@ -255,7 +256,9 @@ class NetworkObjective:
         self.dropout = dropout
         # Dropout masks come from a fast Generator seeded by the estimator's rng.
         self._generator = (
-            np.random.default_rng(random_state.randint(2**31 - 1)) if dropout else None
+            np.random.Generator(np.random.SFC64(random_state.randint(2**31 - 1)))
+            if dropout
+            else None
         )
         self.coef_grads, self.intercept_grads = init_gradients(coefs, intercepts)
         self.params = list(coefs) + (list(intercepts) if fit_intercept else [])
@@ -290,13 +293,9 @@ class NetworkObjective:
         )
 
     def _draw_masks(self, n):
-        keep = 1 - self.dropout
         masks = [m[:n] for m in self._masks]
         for mask in masks:
-            self._generator.random(out=mask, dtype=mask.dtype)
-            mask += keep
-            np.floor(mask, out=mask)  # 1 with probability keep, else 0
-            mask *= 1 / keep
+            _random.keep_mask(self._generator, mask, self.dropout)
         return masks
 
     def data_loss(self, X, Y, sample_weight=None):

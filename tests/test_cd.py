@@ -28,14 +28,16 @@ def _energy(v, h, W, a, b, gaussian=False):
 
 
 class _ConstantGenerator:
-    """Stands in for numpy's Generator: every uniform draw is ``value``."""
+    """Stands in for numpy's Generator: every uniform draw is one half.
 
-    def __init__(self, value):
-        self.value = value
+    Sampling reads raw 64-bit words from ``bit_generator``; each 32-bit half
+    equal to ``2**31`` becomes the uniform number 0.5.
+    """
 
-    def random(self, out, dtype):
-        out.fill(self.value)
-        return out
+    class bit_generator:
+        @staticmethod
+        def random_raw(size):
+            return np.full(size, 0x8000000080000000, dtype=np.uint64)
 
 
 def _sig(x):
@@ -72,7 +74,7 @@ def test_cd1_step_by_hand():
     assert h0 == [[1.0, 0.0], [1.0, 1.0]]
 
     params = [np.array(W), np.array(b), np.array(a)]
-    obj = _cd.RBMObjective(*params, generator=_ConstantGenerator(0.5), k=1)
+    obj = _cd.RBMObjective(*params, generator=_ConstantGenerator(), k=1)
     assert obj(np.array(V)) == pytest.approx(error, rel=1e-12)
     assert_allclose(obj.grads[0], gW, rtol=1e-12)
     assert_allclose(obj.grads[1], gb, rtol=1e-12)

@@ -192,7 +192,9 @@ def test_outputs_do_not_depend_on_the_block_size(digits, make, method, monkeypat
 
     monkeypatch.setattr("skdbn._outofcore.row_blocks", spying)
     monkeypatch.setattr("skdbn._outofcore.BLOCK_BYTES", 7 * 4 * 64)
-    np.testing.assert_allclose(getattr(est, method)(X), expected, rtol=1e-6)
+    # atol: float32 score_samples are sums of terms near 10 that can cancel to
+    # under 1, and a product's rounding depends on the block's shape.
+    np.testing.assert_allclose(getattr(est, method)(X), expected, rtol=1e-6, atol=1e-5)
     assert max(blocks) <= 7 and sum(blocks) >= len(X)
 
 

@@ -1,0 +1,59 @@
+"""Random draws for Gibbs sampling and dropout, straight from the bit generator.
+
+``Generator.random`` spends most of its time converting one number at a time;
+reading raw 64-bit words from the generator's bit generator and converting them
+with whole-array operations costs about half as much, and sampling is the largest
+cost of contrastive divergence after the matrix products. Every function takes a
+:class:`numpy.random.Generator` and draws from its bit generator only, so the same
+generator state gives the same draws.
+"""
+
+import math
+
+import numpy as np
+
+_ONE_FLOAT32 = np.uint32(0x3F800000)  # the bits of 1.0f
+
+
+def random_uint32(generator, shape):
+    """Independent uniform ``uint32`` values of the given shape, in a new array."""
+    size = math.prod(shape)
+    words = generator.bit_generator.random_raw(-(-size // 2))
+    return words.view(np.uint32)[:size].reshape(shape)
+
+
+def uniform(generator, shape, order="C"):
+    """Uniform float32 values on ``[0, 1)``, multiples of ``2**-23``, in a new array.
+
+    The 23 high bits of a random word become the mantissa of a float in ``[1, 2)``,
+    from which 1 is subtracted exactly. ``order`` is the memory layout, to match
+    the array the values are compared with.
+    """
+    bits = random_uint32(generator, (math.prod(shape),))
+    bits >>= 9
+    bits |= _ONE_FLOAT32
+    values = bits.view(np.float32)
+    values -= 1
+    return values.reshape(shape, order=order)
+
+
+def bernoulli(P, generator, out=None):
+    """Binary states, 1 with probability ``P``, in ``P``'s dtype (``out`` may be ``P``).
+
+    A probability is rounded up to a multiple of ``2**-23`` (it is never made
+    smaller, and 0 stays 0).
+    """
+    order = "F" if P.ndim > 1 and P.strides[0] < P.strides[1] else "C"
+    noise = uniform(generator, P.shape, order)
+    if out is None:
+        out = np.empty_like(P)
+    return np.less(noise, P, out=out)
+
+
+def keep_mask(generator, out, rate):
+    """Fill ``out`` with inverted-dropout factors: 0 with probability ``rate``,
+    else ``1 / (1 - rate)``. The rate is exact to ``2**-32``."""
+    threshold = min(round(rate * 2**32), 2**32 - 1)
+    np.greater_equal(random_uint32(generator, out.shape), threshold, out=out)
+    out *= 1 / (1 - rate)
+    return out

@@ -1,0 +1,70 @@
+"""Random draws from raw bits: distribution, exact ends, layout, reproducibility."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from skdbn import _random
+
+
+def _gen(seed=0):
+    return np.random.Generator(np.random.SFC64(seed))
+
+
+def test_uniform_range_resolution_and_mean():
+    u = _random.uniform(_gen(), (200_000,))
+    assert u.dtype == np.float32
+    assert u.min() >= 0 and u.max() < 1
+    assert_array_equal(u * 2**23, np.floor(u * 2**23))  # multiples of 2**-23
+    assert abs(u.mean() - 0.5) < 4 / np.sqrt(12 * u.size)
+    assert abs((u < 0.25).mean() - 0.25) < 0.005
+
+
+def test_uniform_uses_every_bit_of_the_words():
+    # Two draws per 64-bit word: an odd count must still be uniform and new.
+    u = _random.uniform(_gen(), (3, 5))
+    assert u.shape == (3, 5) and len(np.unique(u)) == 15
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bernoulli_frequencies_and_exact_ends(dtype):
+    P = np.tile(np.array([0.0, 1e-3, 0.3, 0.5, 0.9, 1.0], dtype), (40_000, 1))
+    S = _random.bernoulli(P, _gen())
+    assert S.dtype == dtype and set(np.unique(S)) <= {0.0, 1.0}
+    freq = S.mean(axis=0)
+    assert freq[0] == 0 and freq[-1] == 1  # never on at 0, always on at 1
+    se = np.sqrt(P[0] * (1 - P[0]) / P.shape[0])
+    assert np.all(np.abs(freq - P[0]) <= 4 * se + 1e-12)
+
+
+def test_bernoulli_in_place_and_column_major():
+    P = np.asfortranarray(np.full((500, 8), 0.25))
+    out = _random.bernoulli(P, _gen(1), out=P)
+    assert out is P and abs(P.mean() - 0.25) < 0.02
+    # A column-major input draws its noise in column-major order: the same
+    # states as the row-major array of its transpose.
+    Q = np.full((8, 500), 0.25)
+    assert_array_equal(
+        _random.bernoulli(np.asfortranarray(Q.T), _gen(2)),
+        _random.bernoulli(Q, _gen(2)).T,
+    )
+
+
+def test_same_generator_state_same_draws():
+    P = np.linspace(0, 1, 70).reshape(7, 10)
+    assert_array_equal(_random.bernoulli(P, _gen(5)), _random.bernoulli(P, _gen(5)))
+    g = _gen(5)
+    first = _random.bernoulli(P, g)
+    assert not np.array_equal(first, _random.bernoulli(P, g))  # the state advanced
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 0.9])
+def test_keep_mask_rate_and_scale(rate):
+    out = np.empty((300, 400), np.float32)
+    mask = _random.keep_mask(_gen(3), out, rate)
+    assert mask is out
+    keep = 1 / (1 - rate)
+    assert set(np.unique(mask)) <= {0.0, np.float32(keep)}
+    dropped = (mask == 0).mean()
+    assert abs(dropped - rate) < 4 * np.sqrt(max(rate * (1 - rate), 1e-12) / mask.size)
+    assert abs(mask.mean() - 1) < 0.02  # inverted dropout keeps the mean
