@@ -58,9 +58,9 @@ def matmul_flops_per_epoch(name, n, d, h, batch, k=1):
     if name == "BernoulliRBM":  # PCD-1: v W^T, h W, v' W^T, two outer products
         return n_batches * batch * 5 * unit
     if name.endswith("(PCD-1)"):
-        # data v W^T (batch rows), reconstruction of a tenth of the batch, chain
-        # h W and v' W^T (batch chains), stacked gradient over batch + chains rows
-        rows = batch + -(-batch // 10) + 2 * batch + 2 * batch
+        # data v W^T (batch rows), reconstruction of a fiftieth of the batch,
+        # chain h W and v' W^T (batch chains), stacked gradient over batch + chains
+        rows = batch + -(-batch // 50) + 2 * batch + 2 * batch
         return n_batches * rows * unit
     # CD-k: v W^T, k times (h W, v' W^T), stacked gradient over 2 * batch rows
     return n_batches * batch * (1 + 2 * k + 2) * unit

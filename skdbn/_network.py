@@ -69,11 +69,12 @@ def forward(
     return activations
 
 
-def _output_loss_and_delta(Z, Y, weights, output_activation):
+def _output_loss_and_delta(Z, Y, weights, output_activation, scale=1.0):
     """Weighted loss from the logits ``Z``; turns ``Z`` into the output delta.
 
-    ``weights`` sum to one. On return ``Z`` holds ``weights * (prediction - Y)``,
-    the gradient of the loss with respect to the logits.
+    ``weights`` sum to one. On return ``Z`` holds ``scale * weights *
+    (prediction - Y)``, ``scale`` times the gradient of the loss with respect to
+    the logits.
     """
     if output_activation == "softmax":
         Z -= Z.max(axis=1, keepdims=True)
@@ -90,7 +91,7 @@ def _output_loss_and_delta(Z, Y, weights, output_activation):
     Z -= Y
     if per_sample is None:
         per_sample = 0.5 * np.einsum("ij,ij->i", Z, Z)
-    Z *= weights[:, None]
+    Z *= (weights * scale)[:, None]
     return float(per_sample @ weights)
 
 
@@ -156,6 +157,7 @@ def loss_and_gradients(
     workspace=None,
     dropout=0.0,
     masks=None,
+    scale=1.0,
 ):
     """Objective value and its gradient, by backpropagation.
 
@@ -177,6 +179,9 @@ def loss_and_gradients(
         Work arrays with at least ``n_samples`` rows; made on the fly when omitted.
     dropout, masks : float, list of ndarray or None
         The dropout rate and the masks drawn for this batch (see :func:`forward`).
+    scale : float, default=1.0
+        The gradients are multiplied by ``scale`` (an optimiser's first factor,
+        applied here to the output delta, where it is free); the loss is not.
 
     Returns
     -------
@@ -192,7 +197,7 @@ def loss_and_gradients(
         X, coefs, intercepts, hidden_activation, None, workspace.activations, masks
     )
     delta = activations[-1]
-    loss = _output_loss_and_delta(delta, Y, weights, output_activation)
+    loss = _output_loss_and_delta(delta, Y, weights, output_activation, scale)
     loss += penalty(coefs, alpha, l1_ratio)
 
     derivative = DERIVATIVES[hidden_activation]
@@ -200,7 +205,11 @@ def loss_and_gradients(
         dot(activations[i].T, delta, out=coef_grads[i])
         np.sum(delta, axis=0, out=intercept_grads[i])
         _add_penalty_gradient(
-            coef_grads[i], coefs[i], alpha, l1_ratio, workspace.weight_scratch(i, coefs)
+            coef_grads[i],
+            coefs[i],
+            alpha * scale,
+            l1_ratio,
+            workspace.weight_scratch(i, coefs),
         )
         if i > 0:
             delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
@@ -271,7 +280,7 @@ class NetworkObjective:
         )
         self.workspace = None
 
-    def __call__(self, X, Y, sample_weight=None):
+    def __call__(self, X, Y, sample_weight=None, scale=1.0):
         if self.workspace is None or self.workspace.n_rows < X.shape[0]:
             # The first mini-batch is the largest: this happens once per fit.
             units = [self.coefs[0].shape[0]] + [W.shape[1] for W in self.coefs]
@@ -289,6 +298,7 @@ class NetworkObjective:
             workspace=self.workspace,
             dropout=self.dropout,
             masks=masks,
+            scale=scale,
             **self.options,
         )
 

@@ -5,6 +5,12 @@ the matching array in ``grads``, in place and without allocating: the gradients
 are scratch space (they are overwritten; callers recompute them before the next
 step anyway).
 
+Each update starts by multiplying the gradients by a constant,
+``gradient_scale``. An objective can apply that factor while it computes the
+gradients, where it is free (it scales a batch-sized array, not a weight-sized
+one); ``update_params(params, grads, prescaled=True)`` then skips that pass over
+every weight.
+
 The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`:
 
 - ``'constant'``: ``learning_rate_init`` throughout;
@@ -25,6 +31,11 @@ class BaseOptimizer:
         self.learning_rate = float(learning_rate_init)
         self.lr_schedule = lr_schedule
         self.power_t = power_t
+
+    @property
+    def gradient_scale(self):
+        """The factor by which ``update_params`` first multiplies the gradients."""
+        return 1.0
 
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step`` counts samples."""
@@ -85,11 +96,19 @@ class SGD(BaseOptimizer):
         self.nesterov = nesterov
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def update_params(self, params, grads):
-        """Take one step in place; ``grads`` are overwritten."""
-        lr, mu = float(self.learning_rate), float(self.momentum)
+    @property
+    def gradient_scale(self):
+        return -float(self.learning_rate)
+
+    def update_params(self, params, grads, prescaled=False):
+        """Take one step in place; ``grads`` are overwritten.
+
+        ``prescaled``: the gradients are already multiplied by ``gradient_scale``.
+        """
+        scale, mu = self.gradient_scale, float(self.momentum)
         for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
-            grad *= -lr  # grad now holds the plain gradient step
+            if not prescaled:
+                grad *= scale  # grad now holds the plain gradient step
             if mu == 0:
                 param += grad
                 continue
@@ -128,8 +147,15 @@ class Adam(BaseOptimizer):
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
 
-    def update_params(self, params, grads):
-        """Take one step in place; ``grads`` are overwritten."""
+    @property
+    def gradient_scale(self):
+        return 1 - self.beta_1
+
+    def update_params(self, params, grads, prescaled=False):
+        """Take one step in place; ``grads`` are overwritten.
+
+        ``prescaled``: the gradients are already multiplied by ``gradient_scale``.
+        """
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         self.learning_rate = float(
@@ -137,7 +163,8 @@ class Adam(BaseOptimizer):
         )
         for param, g, m, v in zip(params, grads, self.ms, self.vs, strict=True):
             m *= b1
-            g *= 1 - b1
+            if not prescaled:
+                g *= 1 - b1
             m += g
             v *= b2
             np.square(g, out=g)  # (1 - b1)**2 * grad**2

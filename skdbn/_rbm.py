@@ -170,7 +170,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         the hidden states sampled from the last mini-batch's data.
     loss_curve_ : list of float
         Mean squared reconstruction error (summed over features) of each epoch,
-        measured during training (with ``persistent``, on a tenth of each batch).
+        measured during training (with ``persistent``, on a fiftieth of each batch).
     train_free_energy_, validation_free_energy_ : list of float or None
         With ``validation_fraction``, the mean free energies after each epoch.
     log_partition_ : float

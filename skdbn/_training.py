@@ -4,8 +4,9 @@ An *objective* is any object with
 
 - ``params``: the list of arrays being trained (updated in place),
 - ``grads``: arrays shaped like ``params``,
-- ``__call__(X_batch, y_batch, sample_weight_batch) -> float``: the batch loss,
-  filling ``grads`` with its gradient (``y`` and the weights may be ``None``).
+- ``__call__(X_batch, y_batch, sample_weight_batch, scale=1.0) -> float``: the
+  batch loss, filling ``grads`` with ``scale`` times its gradient (``y`` and the
+  weights may be ``None``; ``scale`` is the optimiser's ``gradient_scale``).
 
 :func:`train` runs epochs of shuffled mini-batches through an objective and an
 optimiser from :mod:`skdbn._optimizers` and records the history on the estimator it
@@ -212,10 +213,17 @@ class _EpochRunner:
         for batch in gen_batches(self.n, self.batch_size):
             Xb, yb, swb = self._batch(batch)
             weight = Xb.shape[0] if swb is None else swb.sum()
-            total += objective(Xb, yb, swb) * weight
+            # The objective applies the optimiser's first factor (see _optimizers),
+            # unless it is 0 (a learning rate that underflowed) and would hide the
+            # gradient from grad_sum.
+            scale = optimizer.gradient_scale
+            prescaled = scale != 0
+            scale = scale if prescaled else 1.0
+            total += objective(Xb, yb, swb, scale=scale) * weight
+            share = weight / self.total_weight / scale  # of the unscaled gradient
             for acc, g, tmp in zip(grad_sum, objective.grads, scratch, strict=False):
-                acc += np.multiply(g, weight / self.total_weight, out=tmp)
-            optimizer.update_params(objective.params, objective.grads)
+                acc += np.multiply(g, share, out=tmp)
+            optimizer.update_params(objective.params, objective.grads, prescaled)
         grad_norm = max((float(np.abs(g).max()) for g in grad_sum), default=np.inf)
         return total / self.total_weight, grad_norm
 

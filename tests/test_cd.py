@@ -243,6 +243,31 @@ def test_weight_decay_and_sparsity_terms():
     assert_allclose(sparse.grads[0] - plain.grads[0], expected, atol=1e-12)
 
 
+@pytest.mark.parametrize("persistent", [False, True])
+def test_scale_multiplies_every_gradient_term(persistent):
+    # The training loop folds the optimiser's first factor into the gradients:
+    # statistics, weight decay and the sparsity penalty alike.
+    W, b, a = _tiny_rbm(6, 4, scale=0.3)
+    X = (np.random.RandomState(0).rand(20, 6) > 0.5).astype(float)
+    results = []
+    for scale in (1.0, -0.05):
+        obj = _cd.RBMObjective(
+            W,
+            b,
+            a,
+            generator=np.random.default_rng(0),
+            persistent=persistent,
+            weight_decay=0.1,
+            sparsity_target=0.05,
+            sparsity_cost=0.5,
+        )
+        results.append((obj(X, scale=scale), obj.grads))
+    (error, grads), (scaled_error, scaled) = results
+    assert scaled_error == error
+    for g, h in zip(grads, scaled, strict=True):
+        assert_allclose(h, -0.05 * g, rtol=1e-12, atol=1e-15)
+
+
 def test_fit_rbm_is_reproducible_and_records_history():
     X = (np.random.RandomState(0).rand(60, 10) > 0.5).astype(np.float32)
     options = dict(batch_size=10, learning_rate=0.1, k=2, persistent=False)

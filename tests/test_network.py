@@ -153,6 +153,21 @@ def test_float32_agrees_with_float64():
     )
 
 
+@pytest.mark.parametrize("penalty", [(0.0, 0.0), (0.1, 0.0), (0.1, 0.5)])
+def test_scale_multiplies_every_gradient_but_not_the_loss(penalty):
+    # The training loop folds the optimiser's first factor into the gradients.
+    X, Y, coefs, intercepts = _problem("softmax", n_hidden=(5,), n=10)
+    alpha, l1_ratio = penalty
+    results = []
+    for scale in (1.0, -0.37):
+        objective = NetworkObjective(coefs, intercepts, alpha=alpha, l1_ratio=l1_ratio)
+        results.append((objective(X, Y, scale=scale), objective.grads))
+    (loss, grads), (scaled_loss, scaled) = results
+    assert scaled_loss == loss
+    for g, h in zip(grads, scaled, strict=True):
+        assert_allclose(h, -0.37 * g, rtol=1e-12, atol=1e-15)
+
+
 def test_objective_reuses_workspace_for_smaller_batches():
     X, Y, coefs, intercepts = _problem("softmax", n_hidden=(5,), n=10)
     objective = NetworkObjective(coefs, intercepts)

@@ -60,6 +60,31 @@ def test_adam_matches_reference_formula():
         assert_allclose(p, e, rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: SGD(p, 0.1, momentum=0),
+        lambda p: SGD(p, 0.1, momentum=0.8, nesterov=False),
+        lambda p: SGD(p, 0.1, momentum=0.8, nesterov=True),
+        lambda p: Adam(p, 0.01),
+    ],
+)
+def test_prescaled_gradients_give_the_same_steps(make):
+    # An objective may apply gradient_scale itself; the update skips that pass.
+    rng = np.random.RandomState(4)
+    params = _arrays(rng)
+    twin = [p.copy() for p in params]
+    opt, twin_opt = make(params), make(twin)
+    assert opt.gradient_scale not in (0, 1)
+    for _ in range(3):
+        grads = _arrays(rng)
+        opt.update_params(params, [g.copy() for g in grads])
+        scaled = [g * twin_opt.gradient_scale for g in grads]
+        twin_opt.update_params(twin, scaled, prescaled=True)
+    for p, q in zip(params, twin, strict=True):
+        assert_allclose(q, p, rtol=1e-12)
+
+
 @pytest.mark.parametrize("cls", [SGD, Adam])
 def test_float32_stays_float32(cls):
     rng = np.random.RandomState(3)

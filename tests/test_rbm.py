@@ -105,9 +105,9 @@ def test_partial_fit_returns_self_honours_batch_size_keeps_dtype(digits, monkeyp
     calls = []
     original = _cd.RBMObjective.__call__
 
-    def counting(self, X, *args):
+    def counting(self, X, *args, **kwargs):
         calls.append(X.shape[0])
-        return original(self, X, *args)
+        return original(self, X, *args, **kwargs)
 
     monkeypatch.setattr(_cd.RBMObjective, "__call__", counting)
     rbm = RBMTransformer(n_components=8, batch_size=30, random_state=0)

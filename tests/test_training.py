@@ -19,13 +19,13 @@ class Quadratic:
         self.batches = []
         self.interrupt_at = interrupt_at
 
-    def __call__(self, X, y=None, sw=None):
+    def __call__(self, X, y=None, sw=None, scale=1.0):
         self.calls += 1
         if self.calls == self.interrupt_at:
             raise KeyboardInterrupt
         self.batches.append(X.copy())
         diff = self.params[0] - X
-        self.grads[0][:] = diff.mean(axis=0)
+        self.grads[0][:] = scale * diff.mean(axis=0)
         return 0.5 * float((diff**2).sum(axis=1).mean())
 
 
