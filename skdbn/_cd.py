@@ -267,9 +267,14 @@ class RBMObjective:
         self._H = np.empty((n_rows + n_neg, H), dtype)
         self._Hs = np.empty((max(n_rows, n_neg), H), dtype)
         self._Z = np.empty(max(n_rows, n_neg) * H, dtype)  # see _column_major
-        self._noise_v = np.empty((n_neg, D), np.float32)
+        # Gaussian noise only: Bernoulli draws come from raw bits (_random).
+        gaussian = self.visible_units == "gaussian"
+        self._noise_v = np.empty((n_neg, D), np.float32) if gaussian else None
         self._scratch = np.empty((n_rows, D), dtype)
         self._capacity = n_rows
+
+    def _gaussian_noise(self, n_rows):
+        return None if self._noise_v is None else self._noise_v[:n_rows]
 
     def _column_major(self, n_rows):
         """A column-major ``(n_rows, n_hidden)`` view of the product scratch."""
@@ -318,7 +323,7 @@ class RBMObjective:
             if step == 1:
                 error = self._squared_error(V_data, V_neg)
             if self.sample_visible or step < self.k:
-                noise = self._noise_v[:n]
+                noise = self._gaussian_noise(n)
                 sample_visible(V_neg, self.generator, units, out=V_neg, noise=noise)
             hidden_probs(V_neg, W, b, out=H_neg, scratch=self._column_major(n))
             if step < self.k:
@@ -330,7 +335,7 @@ class RBMObjective:
         states (whose hidden probabilities the caller computes)."""
         W, b, a = self.params
         n, units = V_neg.shape[0], self.visible_units
-        noise_v = self._noise_v[:n]
+        noise_v = self._gaussian_noise(n)
         for _ in range(self.k - 1):
             gibbs_step(
                 self.chains,
