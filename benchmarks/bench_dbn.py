@@ -15,6 +15,8 @@ fine-tuning throughput (samples/s) and the ratio to MLPClassifier's. Without MNI
 falls back to digits (80/20), which is much too small to time anything.
 
     SKDBN_DATA=../shared/data/mnist10k python benchmarks/bench_dbn.py
+    SKDBN_DATA=../shared/data/mnist10k python benchmarks/bench_dbn.py \
+        --repeats 1 --accuracy-seeds 6
 """
 
 import argparse
@@ -35,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from skdbn import DBNClassifier
 
 
-def dbn_settings(args):
+def dbn_settings(args, seed=None):
     """The settings documented for MNIST in DBNClassifier's docstring."""
     return dict(
         hidden_layer_sizes=args.hidden,
@@ -50,7 +52,19 @@ def dbn_settings(args):
         dropout=args.dropout,
         tol=0.0,
         n_iter_no_change=args.epochs,  # the full epoch budget, as the MLP
-        random_state=args.seed,
+        random_state=args.seed if seed is None else seed,
+    )
+
+
+def mlp_model(args, seed=None):
+    """MLPClassifier with the DBN's layers, epochs and batch size; else defaults."""
+    return MLPClassifier(
+        hidden_layer_sizes=args.hidden,
+        batch_size=args.batch,
+        max_iter=args.epochs,
+        tol=0.0,
+        n_iter_no_change=args.epochs,  # the full epoch budget, as the DBN
+        random_state=args.seed if seed is None else seed,
     )
 
 
@@ -104,18 +118,19 @@ def main():
     parser.add_argument("--rbm-batch", type=int, default=40)
     parser.add_argument("--rbm-learning-rate", type=float, default=0.15)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--accuracy-seeds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="then fit DBNClassifier and MLPClassifier with random_state 0..N-1 "
+        "and print their test accuracies (a single run moves by +/- 0.3 point)",
+    )
     args = parser.parse_args()
     limit_threads(args.threads)
     args.hidden = tuple(args.hidden)
     name, *data = load_split(args.data, args.dtype)
-    mlp = MLPClassifier(
-        hidden_layer_sizes=args.hidden,
-        batch_size=args.batch,
-        max_iter=args.epochs,
-        tol=0.0,
-        n_iter_no_change=args.epochs,  # the full epoch budget, as the DBN
-        random_state=args.seed,
-    )
+    mlp = mlp_model(args)
     rbm_pipeline = make_pipeline(
         BernoulliRBM(
             n_components=args.hidden[0],
@@ -149,6 +164,25 @@ def main():
         f"{args.repeats} alternated runs"
     )
     table(results, list(models))
+    if args.accuracy_seeds:
+        seed_accuracies(args, data)
+
+
+def seed_accuracies(args, data):
+    """Test accuracy of both networks for random_state 0..N-1, and the means."""
+    from statistics import mean
+
+    makers = {
+        "DBNClassifier": lambda seed: DBNClassifier(**dbn_settings(args, seed)),
+        "MLPClassifier": lambda seed: mlp_model(args, seed),
+    }
+    seeds = range(args.accuracy_seeds)
+    print(f"\n| model | {' | '.join(f'seed {s}' for s in seeds)} | mean |")
+    print("| --- |" + " ---: |" * (len(seeds) + 1))
+    for name, make in makers.items():
+        scores = [run(name, make(s), data, args.epochs)["accuracy"] for s in seeds]
+        cells = " | ".join(f"{a:.4f}" for a in scores)
+        print(f"| {name} | {cells} | {mean(scores):.4f} |")
 
 
 def table(results, names):
