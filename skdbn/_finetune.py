@@ -352,7 +352,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
     Recommended settings for MNIST-sized images (pixels scaled to [0, 1]), which
     reach 0.981 test accuracy on average when trained on 8,000 MNIST digits and
     tested on 2,000 (random_state 0-5, one or two BLAS threads: 0.977-0.985;
-    MLPClassifier with the same layers and epochs: 0.9735; see
+    MLPClassifier with the same layers and epochs: 0.970, 0.968-0.9735; see
     ``benchmarks/bench_dbn.py``)::
 
         DBNClassifier(
