@@ -69,7 +69,8 @@ class SGD(BaseOptimizer):
     The velocity is ``v <- momentum * v - learning_rate * grad`` and the step is
     ``v`` (classical) or ``momentum * v - learning_rate * grad`` (Nesterov), as in
     scikit-learn's MLP. ``momentum`` may be changed between steps (the RBM's
-    momentum schedule does so).
+    momentum schedule does so); a step with ``momentum=0`` is a plain gradient
+    step and resets the velocity to zero.
 
     Parameters
     ----------
@@ -94,11 +95,21 @@ class SGD(BaseOptimizer):
         super().__init__(learning_rate_init, lr_schedule, power_t)
         self.momentum = float(momentum)
         self.nesterov = nesterov
-        self.velocities = [np.zeros_like(p) for p in params]
+        # With Nesterov momentum the arrays hold ``momentum * v`` (see
+        # update_params); ``_held_factor`` is the factor they hold, 0 when v = 0.
+        self._held = [np.zeros_like(p) for p in params]
+        self._held_factor = 0.0
 
     @property
     def gradient_scale(self):
         return -float(self.learning_rate)
+
+    @property
+    def velocities(self):
+        """Copies of the velocities ``v``, for inspection."""
+        if self._held_factor == 0:
+            return [np.zeros_like(h) for h in self._held]
+        return [h / self._held_factor for h in self._held]
 
     def update_params(self, params, grads, prescaled=False):
         """Take one step in place; ``grads`` are overwritten.
@@ -106,20 +117,34 @@ class SGD(BaseOptimizer):
         ``prescaled``: the gradients are already multiplied by ``gradient_scale``.
         """
         scale, mu = self.gradient_scale, float(self.momentum)
-        for param, grad, velocity in zip(params, grads, self.velocities, strict=True):
+        factor = self._held_factor
+        for param, step, held in zip(params, grads, self._held, strict=True):
             if not prescaled:
-                grad *= scale  # grad now holds the plain gradient step
+                step *= scale  # step now holds -lr * grad
             if mu == 0:
-                param += grad
+                param += step
                 continue
-            velocity *= mu
-            velocity += grad  # v <- mu * v - lr * grad
-            if self.nesterov:  # the step is mu * v - lr * grad
-                param += grad
-                np.multiply(velocity, mu, out=grad)
-                param += grad
+            if not self.nesterov:  # held = v
+                if factor == 0:
+                    np.copyto(held, step)
+                else:
+                    held *= mu
+                    held += step
+                param += held
+                continue
+            # Nesterov keeps u = mu * v: then u + step is the new velocity and the
+            # step mu * v_new - lr * grad is mu * (u + step) + step, four passes
+            # over the weights instead of five.
+            if factor == 0:
+                np.copyto(held, step)
             else:
-                param += velocity
+                if factor != mu:  # the momentum changed since the last step
+                    held *= mu / factor
+                held += step
+            held *= mu
+            param += step
+            param += held
+        self._held_factor = 0.0 if mu == 0 else (mu if self.nesterov else 1.0)
 
 
 class Adam(BaseOptimizer):

@@ -40,6 +40,32 @@ def test_sgd_momentum_two_steps(nesterov):
         assert_allclose(p, e)
 
 
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_may_change_between_steps(nesterov):
+    # The RBM's schedule changes the momentum; a step with momentum 0 is a plain
+    # gradient step that resets the velocity. Nesterov steps keep momentum * v
+    # internally, so every change of momentum must be accounted for.
+    rng = np.random.RandomState(5)
+    params = _arrays(rng)
+    lr = 0.1
+    opt = SGD(params, lr, momentum=0.5, nesterov=nesterov)
+    ref_params = [p.copy() for p in params]
+    ref_v = [np.zeros_like(p) for p in params]
+    for mu in [0.5, 0.5, 0.9, 0.0, 0.7, 0.7, 0.3]:
+        grads = _arrays(rng)
+        for p, v, g in zip(ref_params, ref_v, grads, strict=True):
+            v *= mu
+            v -= lr * g
+            p += (mu * v - lr * g) if nesterov else v
+            v *= mu != 0  # momentum 0 resets the velocity
+        opt.momentum = mu
+        opt.update_params(params, [g.copy() for g in grads])
+        for v, w in zip(ref_v, opt.velocities, strict=True):
+            assert_allclose(w, v, rtol=1e-12)
+    for e, p in zip(ref_params, params, strict=True):
+        assert_allclose(p, e, rtol=1e-12)
+
+
 def test_adam_matches_reference_formula():
     rng = np.random.RandomState(2)
     params = _arrays(rng)
