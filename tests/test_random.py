@@ -68,3 +68,12 @@ def test_keep_mask_rate_and_scale(rate):
     dropped = (mask == 0).mean()
     assert abs(dropped - rate) < 4 * np.sqrt(max(rate * (1 - rate), 1e-12) / mask.size)
     assert abs(mask.mean() - 1) < 0.02  # inverted dropout keeps the mean
+
+
+def test_keep_mask_rounds_the_rate_to_sixteen_bits():
+    # Each decision compares 16 random bits with round(rate * 2**16).
+    out = np.empty((200, 500), np.float32)
+    assert _random.keep_mask(_gen(4), out, 2.0**-18).min() > 0  # rounds to 0
+    first = _random.keep_mask(_gen(5), out, 0.3).copy()
+    words = _gen(5).bit_generator.random_raw(out.size // 4).view(np.uint16)
+    assert_array_equal(first == 0, (words < round(0.3 * 2**16)).reshape(out.shape))
