@@ -250,6 +250,32 @@ def test_partial_fit_and_warm_start(digits):
     assert not np.allclose(coefs[0], warm.coefs_[0])  # went on from there
 
 
+@pytest.mark.parametrize("odd_row", [None, 1])
+def test_collapse_check_looks_at_every_row(digits, odd_row):
+    # The check first looks at a spread of rows (every second one here); a single
+    # other prediction anywhere, even outside that spread, means no collapse.
+    X, y = digits
+    X, y = X[:1000], y[:1000]
+    clf = DBNClassifier(max_iter=1, **SMALL).fit(X, y)
+    seen = []
+
+    def forward(rows, check_input):
+        seen.append(rows.shape[0])
+        P = np.zeros((rows.shape[0], clf.classes_.size))
+        P[:, 3] = 1
+        if odd_row is not None and rows.shape[0] == X.shape[0]:
+            P[odd_row] = np.roll(P[odd_row], 1)
+        return P
+
+    clf._forward = forward
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf._check_collapse(X, y)
+    assert seen == [500, 1000]
+    collapsed = [w for w in caught if "collapsed" in str(w.message)]
+    assert len(collapsed) == (odd_row is None)
+
+
 def test_collapse_is_reported(digits):
     X, y = digits
     clf = DBNClassifier(
