@@ -119,7 +119,8 @@ class PretrainingMixin:
             rbm._store(trainer, monitored=False)
             rbm.n_features_in_ = H.shape[1]
             rbms.append(rbm)
-            H = rbm._hidden_probs(H)
+            if layer + 1 < len(sizes):  # the next layer's data
+                H = rbm._hidden_probs(H)
         return rbms, interrupted
 
     def _warn_skipped(self, layer, n_layers, then):
