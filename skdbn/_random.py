@@ -20,13 +20,9 @@ import numpy as np
 _ONE_FLOAT32 = np.uint32(0x3F800000)  # the bits of 1.0f
 
 
-def random_uint32(generator, shape):
-    """Independent uniform ``uint32`` values of the given shape, in a new array."""
-    return _random_bits(generator, shape, np.uint32)
-
-
-def _random_bits(generator, shape, dtype):
-    """Uniform unsigned integers of ``dtype`` (at most 64 bits), in a new array."""
+def random_bits(generator, shape, dtype=np.uint32):
+    """Independent uniform unsigned integers of ``dtype`` (``uint8`` to ``uint64``)
+    and the given shape, in a new array."""
     size = math.prod(shape)
     per_word = 8 // np.dtype(dtype).itemsize
     words = generator.bit_generator.random_raw(-(-size // per_word))
@@ -40,7 +36,7 @@ def uniform(generator, shape, order="C"):
     from which 1 is subtracted exactly. ``order`` is the memory layout, to match
     the array the values are compared with.
     """
-    bits = random_uint32(generator, (math.prod(shape),))
+    bits = random_bits(generator, (math.prod(shape),))
     bits >>= 9
     bits |= _ONE_FLOAT32
     values = bits.view(np.float32)
@@ -69,6 +65,6 @@ def keep_mask(generator, out, rate):
     rate is rounded to a multiple of ``2**-16``: 0.3 drops 30.0003% of the units.
     """
     threshold = np.uint16(min(round(rate * 2**16), 2**16 - 1))
-    np.greater_equal(_random_bits(generator, out.shape, np.uint16), threshold, out=out)
+    np.greater_equal(random_bits(generator, out.shape, np.uint16), threshold, out=out)
     out *= 1 / (1 - rate)
     return out
