@@ -327,7 +327,8 @@ class RBMObjective:
                 sample_visible(V_neg, self.generator, units, out=V_neg, noise=noise)
             hidden_probs(V_neg, W, b, out=H_neg, scratch=self._column_major(n))
             if step < self.k:
-                h = sample_bernoulli(H_neg, self.generator, h)
+                # In place: ``h`` (the data's samples, ``hidden_samples``) stays.
+                h = sample_bernoulli(H_neg, self.generator, out=H_neg)
         return error
 
     def _advance_chains(self, V_neg, H_neg):
@@ -425,11 +426,39 @@ class RBMTrainer:
         n_components,
         *,
         rng,
+        persistent=True,
+        visible_units="bernoulli",
+        dtype=None,
+        lr_name="learning_rate",
+        **options,
+    ):
+        W, b, a = init_params(X, n_components, rng, visible_units, dtype)
+        self.rng = rng
+        # SFC64: the fastest of NumPy's bit generators, and sampling reads raw bits.
+        seed = rng.randint(2**31 - 1, size=4)
+        self.generator = np.random.Generator(np.random.SFC64(seed))
+        self.objective = RBMObjective(
+            W,
+            b,
+            a,
+            generator=self.generator,
+            persistent=persistent,
+            n_chains=min(options.get("batch_size", 10), X.shape[0]),
+            visible_units=visible_units,
+        )
+        self.lr_name = lr_name  # the parameter a divergence error names
+        self.optimizer = SGD(self.objective.params, 0.1, nesterov=False)
+        _training.init_history(self)
+        self.configure(**options)
+        self.train_free_energy_, self.validation_free_energy_ = [], []
+        self.interrupted = False  # set by run: Ctrl-C ended the last run
+
+    def configure(
+        self,
+        *,
         batch_size=10,
         learning_rate=0.1,
         k=1,
-        persistent=True,
-        visible_units="bernoulli",
         momentum=0.0,
         final_momentum=None,
         momentum_switch=5,
@@ -441,43 +470,25 @@ class RBMTrainer:
         power_t=0.5,
         n_iter=10,
         sample_visible=False,
-        dtype=None,
-        lr_name="learning_rate",
     ):
-        W, b, a = init_params(X, n_components, rng, visible_units, dtype)
-        self.rng = rng
-        # SFC64: the fastest of NumPy's bit generators, and sampling reads raw bits.
-        seed = rng.randint(2**31 - 1, size=4)
-        self.generator = np.random.Generator(np.random.SFC64(seed))
+        """Set the training options (all but the model's shape, unit type and
+        sampler kind), effective from the next epoch on; the schedules continue
+        from the epochs already trained. ``RBMTransformer.partial_fit`` calls
+        it before every epoch, so a ``set_params`` between calls takes effect."""
         self.batch_size = batch_size
-        self.objective = RBMObjective(
-            W,
-            b,
-            a,
-            generator=self.generator,
-            k=k,
-            persistent=persistent,
-            n_chains=min(batch_size, X.shape[0]),
-            visible_units=visible_units,
-            weight_decay=weight_decay,
-            sparsity_target=sparsity_target,
-            sparsity_cost=sparsity_cost,
-            sparsity_decay=sparsity_decay,
-            sample_visible=sample_visible,
-        )
+        objective = self.objective
+        objective.k, objective.weight_decay = k, weight_decay
+        objective.sample_visible = sample_visible
+        objective.sparsity = (sparsity_target, sparsity_cost, sparsity_decay)
         self.momenta = (
             momentum,
             momentum if final_momentum is None else final_momentum,
         )
         self.momentum_switch = momentum_switch
-        self.lr_name = lr_name  # the parameter a divergence error names
         self.lr = (learning_rate, learning_rate_schedule, n_iter, power_t)
-        self.optimizer = SGD(
-            self.objective.params, learning_rate, momentum=momentum, nesterov=False
-        )
-        _training.init_history(self)
-        self.train_free_energy_, self.validation_free_energy_ = [], []
-        self.interrupted = False  # set by run: Ctrl-C ended the last run
+        self.optimizer.learning_rate_init = float(learning_rate)
+        self._apply_schedules(self.n_iter_)
+        return self
 
     components = property(lambda self: self.objective.params[0])
     intercept_hidden = property(lambda self: self.objective.params[1])
@@ -509,12 +520,16 @@ class RBMTrainer:
         )
         return self
 
-    def _end_epoch(self, epochs_done, monitor):
-        """Apply the momentum and learning-rate schedules; record free energies."""
+    def _apply_schedules(self, epochs_done):
+        """The momentum and learning rate for the epoch after ``epochs_done``."""
         opt = self.optimizer
         opt.momentum = self.momenta[epochs_done >= self.momentum_switch]
         value, schedule, n_iter, power_t = self.lr
         opt.learning_rate = _schedule(value, schedule, epochs_done, n_iter, power_t)
+
+    def _end_epoch(self, epochs_done, monitor):
+        """Apply the momentum and learning-rate schedules; record free energies."""
+        self._apply_schedules(epochs_done)
         if monitor is None:
             return {}
         W, b, a = self.objective.params

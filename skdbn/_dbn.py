@@ -29,6 +29,7 @@ from ._rbm import (
     SAMPLING_CONSTRAINTS,
     RBMTransformer,
     check_hidden,
+    check_unchanged,
     validate_visible_data,
 )
 
@@ -307,6 +308,7 @@ class DBNTransformer(
             ]
             self._n_features_out = self.rbms_[-1].n_components
         else:
+            self._update_layer_params()
             X = astype(X, self.rbms_[0].components_.dtype)
         H = X
         for layer, rbm in enumerate(self.rbms_):
@@ -317,6 +319,25 @@ class DBNTransformer(
             if layer + 1 < len(self.rbms_):
                 H = rbm._hidden_probs(H)
         return self
+
+    def _update_layer_params(self):
+        """Give the layers the current ``rbm_*`` parameters (``set_params`` since
+        the last call), refusing changes to the stack's shape or unit types."""
+        check_unchanged(
+            self,
+            fitted={
+                "hidden_layer_sizes": tuple(rbm.n_components for rbm in self.rbms_),
+                "visible_units": self.rbms_[0].visible_units,
+                "rbm_persistent": self.rbms_[0].persistent,
+            },
+            now={
+                "hidden_layer_sizes": check_layer_sizes(self.hidden_layer_sizes),
+                "visible_units": self.visible_units,
+                "rbm_persistent": self.rbm_persistent,
+            },
+        )
+        for rbm, (_, params) in zip(self.rbms_, self._layer_params(), strict=True):
+            rbm.set_params(**params)
 
     def transform(self, X):
         """Top-layer hidden probabilities (deterministic, mean-field upward pass).

@@ -63,6 +63,25 @@ def validate_visible_data(estimator, X, *, reset):
     return X
 
 
+_STRUCTURE = ("n_components", "visible_units", "persistent")
+
+
+def check_unchanged(estimator, *, fitted, now):
+    """Raise a ValueError naming the parameters whose value ``now`` differs from
+    the ``fitted`` model's, which ``partial_fit`` cannot change."""
+    changed = [
+        f"{name}={now[name]!r} (the model has {value!r})"
+        for name, value in fitted.items()
+        if now[name] != value
+    ]
+    if changed:
+        raise ValueError(
+            f"partial_fit cannot change {', '.join(changed)} of a fitted "
+            f"{type(estimator).__name__}: call fit to train a new model, or set "
+            "the parameter back."
+        )
+
+
 def check_hidden(estimator, H, n_hidden):
     """Hidden states H for ``inverse_transform``, validated: ``n_hidden`` columns."""
     H = checked_array(estimator, H, dtype=(np.float64, np.float32))
@@ -351,6 +370,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         an epoch of :meth:`fit`. Calls count as epochs for the momentum and
         learning-rate schedules (``n_iter_``); ``n_iter`` is not used except by
         the ``'linear'`` schedule. Persistent chains carry over between calls.
+        Training parameters changed with ``set_params`` between calls (learning
+        rate, batch size, ``k``, momentum, decay, sparsity, schedule) apply from
+        the next call; ``n_components``, ``visible_units`` and ``persistent``
+        describe the model and cannot change (a ValueError says so).
 
         Parameters
         ----------
@@ -381,7 +404,11 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             )
             self.n_features_in_ = X.shape[1]
         else:
+            self._check_structure_unchanged()
             trainer = self._trainer
+            options = self._options()
+            del options["persistent"], options["visible_units"]
+            trainer.configure(n_iter=self.n_iter, **options)  # set_params since
             # Train what the attributes hold, should a user have replaced them.
             public = (self.components_, self.intercept_hidden_, self.intercept_visible_)
             for live, value in zip(trainer.objective.params, public, strict=True):
@@ -390,6 +417,19 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             X = astype(X, self.components_.dtype)
         trainer.run(X, 1, verbose=self.verbose, incremental=True)
         return self._store(trainer, monitored=False)
+
+    def _check_structure_unchanged(self):
+        """Refuse a ``partial_fit`` whose parameters no longer describe the model."""
+        objective = self._trainer.objective
+        check_unchanged(
+            self,
+            fitted={
+                "n_components": self.components_.shape[0],
+                "visible_units": objective.visible_units,
+                "persistent": objective.persistent,
+            },
+            now={name: getattr(self, name) for name in _STRUCTURE},
+        )
 
     def _store(self, trainer, monitored):
         for name in ("log_partition_", "log_partition_bounds_"):
@@ -537,7 +577,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         exact : bool or None, default=None
             True forces enumeration (ValueError when too large), False forces
             AIS, None picks enumeration whenever it is possible. ``n_runs``,
-            ``n_betas`` and ``random_state`` are validated in any case.
+            ``n_betas``, ``random_state`` and ``X`` are validated in any case.
 
         Returns
         -------
@@ -557,13 +597,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         check_is_fitted(self)
         betas = _ais.check_betas(n_betas)  # even when unused, as n_runs is
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
-        n_enum = min(W.shape) if self.visible_units == "bernoulli" else W.shape[0]
-        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
-            log_z = _ais.exact_log_partition(W, b, a, self.visible_units)
-            self.log_partition_, self.log_partition_bounds_ = log_z, (log_z, log_z)
-            return self
-        base = None
-        if X is not None:
+        if X is not None:  # validated even when enumeration does not need it
             X = validate(
                 self,
                 X,
@@ -571,7 +605,12 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-            base = _ais.base_rate_biases(X, self.visible_units)
+        n_enum = min(W.shape) if self.visible_units == "bernoulli" else W.shape[0]
+        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
+            log_z = _ais.exact_log_partition(W, b, a, self.visible_units)
+            self.log_partition_, self.log_partition_bounds_ = log_z, (log_z, log_z)
+            return self
+        base = None if X is None else _ais.base_rate_biases(X, self.visible_units)
         result = _ais.ais_log_partition(
             W,
             b,
@@ -643,7 +682,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
         Parameters
         ----------
-        v : array-like of shape (n_samples, n_features)
+        v : {array-like, sparse matrix} of shape (n_samples, n_features)
             Visible states to start from.
         random_state : int, RandomState instance or None, default=None
             None continues the model's own generator (successive calls differ).
@@ -654,7 +693,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Sampled visible states (binary, or real-valued for Gaussian units).
         """
         check_is_fitted(self)
-        v = validate(self, v, dtype=(np.float64, np.float32), reset=False)
+        v = validate(
+            self, v, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
         gen = self._generator(random_state)
         W, b, a = self._params(v.dtype)
         h = _cd.sample_bernoulli(_cd.hidden_probs(v, W, b), gen)

@@ -219,6 +219,13 @@ def test_rbm_estimate_log_partition(digits, digits_rbm):
     assert ais[0] == ais[1] and abs(ais[0] - exact) < 0.2
     ll, low, high = rbm.log_likelihood(digits[:5], return_bounds=True)
     assert np.all(low <= ll) and np.all(ll <= high)
+    # X is validated on the exact path too, though enumeration does not read it.
+    bad = digits[:4].copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        rbm.estimate_log_partition(bad)
+    with pytest.raises(ValueError, match="features"):
+        rbm.estimate_log_partition(digits[:4, :10])
     with pytest.raises(ValueError, match="at most 20"):
         RBMTransformer(n_components=21, n_iter=1, random_state=0).fit(
             digits[:50]

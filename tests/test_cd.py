@@ -1,5 +1,6 @@
 """Correctness of the RBM arithmetic in skdbn._cd, checked against enumeration."""
 
+import copy
 import itertools
 import math
 
@@ -241,6 +242,38 @@ def test_weight_decay_and_sparsity_terms():
     assert_allclose(sparse.grads[1] - plain.grads[1], 0.5 * (q - 0.05), atol=1e-12)
     expected = np.outer(0.5 * (q - 0.05), X.mean(axis=0))
     assert_allclose(sparse.grads[0] - plain.grads[0], expected, atol=1e-12)
+
+
+def test_sparsity_activity_is_a_decaying_average():
+    W, b, a = _tiny_rbm(6, 4, scale=0.3)
+    X = (np.random.RandomState(0).rand(20, 6) > 0.5).astype(float)
+    obj = _cd.RBMObjective(
+        W,
+        b,
+        a,
+        generator=np.random.default_rng(0),
+        sparsity_cost=0.5,
+        sparsity_decay=0.8,
+    )
+    obj(X[:10])
+    obj(X[10:])
+    q1 = _cd.hidden_probs(X[:10], W, b).mean(axis=0)
+    q2 = _cd.hidden_probs(X[10:], W, b).mean(axis=0)
+    assert_allclose(obj.hidden_activity, 0.8 * q1 + 0.2 * q2)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_cd_hidden_samples_are_the_datas(k):
+    # h_samples_ after CD-k: the hidden states sampled from the batch's data, not
+    # the chain's later states.
+    W, b, a = _tiny_rbm(6, 4, scale=0.5)
+    X = (np.random.RandomState(0).rand(20, 6) > 0.5).astype(float)
+    generator = np.random.Generator(np.random.SFC64(3))
+    replay = copy.deepcopy(generator)
+    obj = _cd.RBMObjective(W, b, a, generator=generator, k=k)
+    obj(X)
+    expected = _cd.sample_bernoulli(_cd.hidden_probs(X, W, b), replay)
+    assert_array_equal(obj.hidden_samples, expected)
 
 
 @pytest.mark.parametrize("persistent", [False, True])

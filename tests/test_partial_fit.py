@@ -155,3 +155,22 @@ def test_data_too_large_for_a_float32_model_is_refused(digits, case):
         with pytest.raises(ValueError, match="too large for float32"):
             call(est, huge, y[:4], first=False)
     assert dtype_of(est) == np.float32
+
+
+def test_dbn_transformer_partial_fit_applies_set_params(digits):
+    X = digits[0][:300]
+    dbn = DBNTransformer((8, 4), rbm_momentum=0.0, random_state=0).partial_fit(X)
+    before = [rbm.components_.copy() for rbm in dbn.rbms_]
+    dbn.set_params(rbm_learning_rate=1e-9, rbm_k=2).partial_fit(X)
+    for rbm, W in zip(dbn.rbms_, before, strict=True):
+        assert np.abs(rbm.components_ - W).max() < 1e-8
+        assert rbm._trainer.objective.k == 2
+    for change in (
+        {"hidden_layer_sizes": (8, 5)},
+        {"visible_units": "gaussian"},
+        {"rbm_persistent": True},
+    ):
+        other = DBNTransformer((8, 4), random_state=0).partial_fit(X)
+        name = next(iter(change))
+        with pytest.raises(ValueError, match=f"cannot change {name}="):
+            other.set_params(**change).partial_fit(X)

@@ -89,6 +89,10 @@ def test_sparse_and_dense_agree(digits):
         dense.score_samples(digits),
         rtol=1e-10,
     )
+    assert_array_equal(
+        sparse.gibbs(sp.csr_matrix(digits[:20]), random_state=0),
+        dense.gibbs(digits[:20], random_state=0),
+    )
 
 
 def test_transform_and_free_energy_in_bounded_chunks(digits, monkeypatch):
@@ -151,6 +155,61 @@ def test_momentum_and_learning_rate_schedules(digits):
         opt = rbm._trainer.optimizer
         seen.append((opt.momentum, opt.learning_rate))
     assert_allclose(seen, [(0.5, 0.075), (0.9, 0.05), (0.9, 0.025)])
+
+
+@pytest.mark.parametrize("switch", [0, 1])
+def test_momentum_switch_counts_epochs_from_the_first(digits, switch, monkeypatch):
+    # momentum_switch=0: the final momentum from the very first mini-batch.
+    used = []
+    original = _cd.SGD.update_params
+
+    def spy(self, *args, **kwargs):
+        used.append(self.momentum)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_cd.SGD, "update_params", spy)
+    _fit(
+        digits[:40],
+        batch_size=20,
+        n_iter=2,
+        momentum=0.5,
+        final_momentum=0.9,
+        momentum_switch=switch,
+    )
+    assert used == [0.5] * 2 * switch + [0.9] * 2 * (2 - switch)
+
+
+def test_invscaling_schedule_uses_power_t(digits):
+    rbm = RBMTransformer(
+        n_components=4,
+        learning_rate=0.2,
+        learning_rate_schedule="invscaling",
+        power_t=0.25,
+        random_state=0,
+    )
+    for epoch in range(1, 4):
+        rbm.partial_fit(digits[:50])
+        assert_allclose(rbm._trainer.optimizer.learning_rate, 0.2 / (epoch + 1) ** 0.25)
+
+
+def test_partial_fit_applies_set_params_between_calls(digits):
+    rbm = RBMTransformer(n_components=8, random_state=0).partial_fit(digits)
+    before = rbm.components_.copy()
+    rbm.set_params(learning_rate=1e-9, batch_size=250, k=3, momentum=0.5)
+    rbm.partial_fit(digits)
+    assert np.abs(rbm.components_ - before).max() < 1e-8  # the new rate moved it
+    trainer = rbm._trainer
+    assert (trainer.batch_size, trainer.objective.k) == (250, 3)
+    assert trainer.optimizer.momentum == 0.5
+    for change in (
+        {"n_components": 9},
+        {"visible_units": "gaussian"},
+        {"persistent": False},
+    ):
+        rbm2 = RBMTransformer(n_components=8, random_state=0).partial_fit(digits)
+        name, value = next(iter(change.items()))
+        with pytest.raises(ValueError, match=f"cannot change {name}={value!r}"):
+            rbm2.set_params(**change).partial_fit(digits)
 
 
 def test_weight_decay_and_sparsity_have_their_effect(digits):
