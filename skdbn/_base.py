@@ -7,6 +7,8 @@ the glue (parameter constraints with MLPClassifier's names, the optimiser, sampl
 weights, early-stopping split) so it is written once.
 """
 
+import functools
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -46,6 +48,27 @@ GD_PARAMETER_CONSTRAINTS = {
 }
 
 
+def unchanged_on_error(method):
+    """Decorate ``fit``/``partial_fit``: if it raises, put the estimator's
+    attributes back as they were, so a failed call never leaves a half-fitted
+    model (``n_features_in_`` of data it was not fitted on, ``classes_`` without
+    weights). Arrays trained in place keep what training left in them: the
+    training loop puts them back to their last finite epoch on divergence.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(vars(self))
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            raise
+
+    return wrapper
+
+
 class GradientDescentMixin:
     """Optimiser, sample weights and the call into the shared training loop."""
 
@@ -65,6 +88,11 @@ class GradientDescentMixin:
             self.nesterovs_momentum,
             self.power_t,
         )
+
+    def _check_incremental(self):
+        """What ``partial_fit`` checks first, before any work."""
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
 
     def _training_rng(self, incremental):
         """A fresh generator for ``fit``; ``partial_fit`` calls continue one.
@@ -109,8 +137,6 @@ class GradientDescentMixin:
         ``score(objective, X_val, Y_val, sw_val)`` (higher is better) is the
         early-stopping criterion; ``stratify`` splits the validation set by ``Y``.
         """
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True.")
         rng = check_random_state(rng)
         validation = None
         if self.early_stopping:
@@ -125,6 +151,14 @@ class GradientDescentMixin:
             validation = (X_val, Y_val, sw_val, lambda *v: score(objective, *v))
         if getattr(self, "_optimizer", None) is None or not incremental:
             self._optimizer = self._make_optimizer(objective.params)
+        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
+        if self.batch_size not in (None, "auto") and self.batch_size > X.shape[0]:
+            warnings.warn(
+                f"batch_size={self.batch_size} is larger than the {X.shape[0]} "
+                f"training samples: it is clipped to {X.shape[0]}.",
+                UserWarning,
+                stacklevel=4,
+            )
         with _training.stage(self, self._training_stage):
             _training.train(
                 self,
@@ -134,7 +168,7 @@ class GradientDescentMixin:
                 Y,
                 sample_weight,
                 max_iter=self.max_iter,
-                batch_size=_training.resolve_batch_size(self.batch_size, X.shape[0]),
+                batch_size=batch_size,
                 shuffle=self.shuffle,
                 rng=rng,
                 tol=self.tol,

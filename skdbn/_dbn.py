@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import Count, store_init_arguments
+from ._base import Count, store_init_arguments, unchanged_on_error
 from ._outofcore import astype, validate
 from ._rbm import (
     AIS_CONSTRAINTS,
@@ -238,6 +238,7 @@ class DBNTransformer(
         store_init_arguments(self, locals())
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def fit(self, X, y=None):
         """Pre-train the stack greedily on X.
 
@@ -260,6 +261,7 @@ class DBNTransformer(
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y=None):
         """Train every layer for one epoch on X, bottom up.
 

@@ -35,10 +35,11 @@ from ._base import (
     check_labels_in,
     classification_labels,
     store_init_arguments,
+    unchanged_on_error,
 )
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._outofcore import astype, validate
-from ._rbm import check_visible_range
+from ._rbm import check_unchanged, check_visible_range
 
 _FINE_TUNING_DOC = """
     pretrain : bool, default=True
@@ -62,8 +63,9 @@ _FINE_TUNING_DOC = """
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters.
     alpha : float, default=1e-4
-        L2 penalty ``0.5 * alpha * ||W||^2`` on the weights, divided by the batch
-        size when added to the mean loss (MLPClassifier's convention).
+        L2 penalty ``0.5 * alpha * ||W||^2`` on the weights, divided by the
+        number of samples in each mini-batch when added to its mean loss
+        (MLPClassifier's convention).
     dropout : float, default=0.0
         Probability of dropping each hidden unit during fine-tuning (inverted
         dropout: predictions use the full network unscaled). Values around 0.2-0.5
@@ -87,7 +89,12 @@ _FINE_TUNING_DOC = """
     shuffle : bool, default=True
         Reshuffle the samples every fine-tuning epoch.
     warm_start : bool, default=False
-        Refit from the current (fine-tuned) weights, skipping pre-training.
+        Refit from the current (fine-tuned) weights, skipping pre-training: the
+        data must have the same features (and, for a classifier, labels among
+        ``classes_``) and is converted to the model's dtype; changed
+        ``hidden_layer_sizes`` or number of targets raise a ValueError. The
+        curves go on, ``n_iter_`` counts this fit's epochs and the stopping rules
+        start afresh.
     random_state : int, RandomState instance or None, default=None
         Seeds pre-training (first), the output layer's initial weights, dropout
         and shuffling.
@@ -105,8 +112,9 @@ _FINE_TUNING_ATTRIBUTES = """
         Each layer's reconstruction-error curve from pre-training.
     loss_curve_ : list of float
         Fine-tuning loss at each epoch.
-    best_loss_ : float
-        Lowest fine-tuning loss.
+    best_loss_ : float or None
+        Lowest fine-tuning loss; None with ``early_stopping`` (see
+        ``best_validation_score_``), as in MLPClassifier.
     validation_scores_ : list of float or None
         With ``early_stopping``, the validation score after each epoch.
     best_validation_score_ : float or None
@@ -223,22 +231,31 @@ class _BaseDBNNetwork(
         self._optimizer = None
         return interrupted
 
-    def _can_warm_start(self, X, n_outputs):
-        return (
-            self.warm_start
-            and hasattr(self, "coefs_")
-            and self.coefs_[0].dtype == X.dtype
-            and self.n_outputs_ == n_outputs
+    def _check_continuation(self, n_outputs, incremental):
+        """Refuse to go on training a network that the parameters or the targets
+        no longer describe (``partial_fit`` or a warm-start ``fit``)."""
+        action = "partial_fit" if incremental else "fit with warm_start=True"
+        check_unchanged(
+            self,
+            fitted={
+                "hidden_layer_sizes": tuple(W.shape[1] for W in self.coefs_[:-1]),
+                "number of targets": self.n_outputs_,
+            },
+            now={
+                "hidden_layer_sizes": check_layer_sizes(self.hidden_layer_sizes),
+                "number of targets": n_outputs,
+            },
+            action=action,
         )
 
     def _fine_tune(self, X, Y, sample_weight, rng, incremental):
-        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
         objective = _network.NetworkObjective(
             self.coefs_,
             self.intercepts_,
             hidden_activation="sigmoid",
             output_activation=self.out_activation_,
-            alpha=self.alpha / batch_size,
+            alpha=self.alpha,
+            alpha_per_sample=True,
             dropout=self.dropout,
             random_state=rng,
         )
@@ -250,17 +267,28 @@ class _BaseDBNNetwork(
             incremental=incremental,
             rng=rng,
             score=self._validation_score,
-            stratify=self.out_activation_ == "softmax",
+            stratify=self.out_activation_ != "identity" and not self._multilabel,
         )
 
+    @property
+    def _multilabel(self):
+        binarizer = getattr(self, "_label_binarizer", None)
+        return binarizer is not None and binarizer.y_type_ == "multilabel-indicator"
+
     def _fit(self, X, Y, sample_weight=None, incremental=False):
+        """Initialise (pre-train) or go on from the current weights, then
+        fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
         rng = self._training_rng(incremental)
-        first = not hasattr(self, "coefs_")
-        if first or not (incremental or self._can_warm_start(X, Y.shape[1])):
+        if not hasattr(self, "coefs_") or not (incremental or self.warm_start):
             if self._initialize(X, Y.shape[1], rng):  # Ctrl-C during pre-training
                 return self
-        elif not incremental:
-            self.n_iter_ = 0
+        else:
+            self._check_continuation(Y.shape[1], incremental)
+            dtype = self.coefs_[0].dtype
+            X, Y = astype(X, dtype), astype(Y, dtype, input_name="y")
+            if not incremental:  # as MLPClassifier: the curves go on
+                self.n_iter_ = 0
+                _training.restart_stopping(self, early_stopping=self.early_stopping)
         return self._fine_tune(X, Y, sample_weight, rng, incremental)
 
     def _forward(self, X, output=True, check_input=True):
@@ -414,6 +442,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         return y, self._label_binarizer.transform(y)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def fit(self, X, y):
         """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
 
@@ -430,8 +459,9 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         self : DBNClassifier
             The fitted classifier.
         """
-        X, y = self._validate_Xy(X, y, reset=True)
-        if not self.warm_start:
+        warm = self.warm_start and hasattr(self, "coefs_")
+        X, y = self._validate_Xy(X, y, reset=not warm)
+        if not warm:
             self.__dict__.pop("_label_binarizer", None)
         y, Y = self._encode(y)
         self._fit(X, Y.astype(X.dtype))
@@ -439,6 +469,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y, classes=None):
         """One epoch of fine-tuning on ``(X, y)``.
 
@@ -460,6 +491,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         self : DBNClassifier
             The updated classifier.
         """
+        self._check_incremental()
         first = not hasattr(self, "coefs_")
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -467,9 +499,9 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         if first:
             self.__dict__.pop("_label_binarizer", None)
         y, Y = self._encode(y, classes if first else None)
-        if not first:
-            X = astype(X, self.coefs_[0].dtype)
-        return self._fit(X, Y.astype(X.dtype), incremental=True)
+        self._fit(X, Y.astype(X.dtype), incremental=True)
+        self._check_collapse(X, y)
+        return self
 
     def _validate_Xy(self, X, y, reset):
         return validate(
@@ -585,7 +617,11 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
 
     The same pre-training as :class:`DBNClassifier`, then a linear output layer
     fine-tuned on the squared error; several targets are fitted at once.
-    Fine-tuning parameters have MLPRegressor's names and meanings.
+    Fine-tuning parameters have MLPRegressor's names and meanings. The loss is
+    ``0.5 * sum_k (y_k - f_k(x)) ** 2`` averaged over the samples, the objective
+    whose gradient both follow; with several targets MLPRegressor reports it
+    divided by their number, so ``loss_curve_`` and the scale on which ``tol``
+    acts differ from its by that factor.
 
     Read more in the :ref:`User Guide <dbn>`.
 
@@ -637,6 +673,7 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         return X, astype(Y, X.dtype, input_name="y")
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def fit(self, X, y):
         """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
 
@@ -650,11 +687,13 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         self : DBNRegressor
             The fitted regressor.
         """
+        warm = self.warm_start and hasattr(self, "coefs_")
+        X, Y = self._validate_Xy(X, y, reset=not warm)
         self.out_activation_ = "identity"
-        X, Y = self._validate_Xy(X, y, reset=True)
         return self._fit(X, Y)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y):
         """One epoch of fine-tuning (the first call also initialises the network).
 
@@ -668,13 +707,10 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         self : DBNRegressor
             The updated regressor.
         """
+        self._check_incremental()
         first = not hasattr(self, "coefs_")
-        if first:
-            self.out_activation_ = "identity"
         X, Y = self._validate_Xy(X, y, reset=first)
-        if not first:
-            dtype = self.coefs_[0].dtype
-            X, Y = astype(X, dtype), astype(Y, dtype, input_name="y")
+        self.out_activation_ = "identity"
         return self._fit(X, Y, incremental=True)
 
     def _validation_score(self, objective, X, Y, sample_weight):

@@ -16,6 +16,7 @@ from ._base import (
     check_classes,
     check_labels_in,
     classification_labels,
+    unchanged_on_error,
 )
 from ._linalg import dot
 from ._outofcore import astype, map_rows, validate
@@ -100,9 +101,11 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
     verbose : int, default=0
         Print one line per epoch.
     warm_start : bool, default=False
-        Start from the previous solution (and keep extending ``loss_curve_``) when
-        refitting with the same classes and dtype; ``n_iter_`` then counts the
-        epochs of the last call.
+        Refit from the previous solution (and keep extending ``loss_curve_``):
+        the data must have the same features and labels among ``classes_`` (a
+        ValueError says otherwise), and is converted to the model's dtype;
+        ``n_iter_`` then counts the epochs of the last call and the stopping
+        rules start afresh.
 
     Attributes
     ----------
@@ -118,8 +121,9 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         Number of training samples seen.
     loss_curve_ : list of float
         Training objective (data term and penalty) at each epoch.
-    best_loss_ : float
-        Lowest training objective reached.
+    best_loss_ : float or None
+        Lowest training objective reached; None with ``early_stopping`` (see
+        ``best_validation_score_``), as in MLPClassifier.
     validation_scores_ : list of float or None
         With ``early_stopping``, the negative held-out cross-entropy after each
         epoch (higher is better); else None.
@@ -212,6 +216,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         self.warm_start = warm_start
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model by gradient descent.
 
@@ -229,22 +234,27 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         self : LogisticRegressionGD
             The fitted estimator.
         """
+        warm = self.warm_start and hasattr(self, "coef_")
         X, y = validate(
-            self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=True
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            reset=not warm,
         )
         classes = self._check_targets(y)
-        reuse = (
-            self.warm_start
-            and hasattr(self, "coef_")
-            and (np.array_equal(classes, self.classes_) and self.coef_.dtype == X.dtype)
-        )
-        if reuse:
+        if warm:
+            check_labels_in(classes, self.classes_)
+            X = astype(X, self.coef_.dtype)
             self.n_iter_ = 0  # as MLPClassifier: epochs of this call; curves go on
+            _training.restart_stopping(self, early_stopping=self.early_stopping)
         else:
             self._initialize(classes, X.shape[1], X.dtype)
         return self._train(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of mini-batch gradient descent on ``(X, y)``.
 
@@ -261,12 +271,11 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         self : LogisticRegressionGD
             The updated estimator.
         """
+        self._check_incremental()
         first = not hasattr(self, "coef_")
         X, y = validate(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=first
         )
-        if self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True.")
         if first:
             if classes is None:
                 raise ValueError(

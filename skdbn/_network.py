@@ -259,8 +259,11 @@ class NetworkObjective:
         fit_intercept=True,
         dropout=0.0,
         random_state=None,
+        alpha_per_sample=False,
     ):
-        """``random_state`` (a RandomState) is needed only with ``dropout > 0``."""
+        """``random_state`` (a RandomState) is needed only with ``dropout > 0``;
+        ``alpha_per_sample`` divides ``alpha`` by each mini-batch's number of
+        rows (MLPClassifier's convention)."""
         self.coefs, self.intercepts = coefs, intercepts
         self.dropout = dropout
         # Dropout masks come from a fast Generator seeded by the estimator's rng.
@@ -278,6 +281,7 @@ class NetworkObjective:
             alpha=alpha,
             l1_ratio=l1_ratio,
         )
+        self.alpha_per_sample = alpha_per_sample
         self.workspace = None
 
     def __call__(self, X, Y, sample_weight=None, scale=1.0):
@@ -287,6 +291,9 @@ class NetworkObjective:
             self.workspace = Workspace(units, X.shape[0], self.coefs[0].dtype)
             self._masks = [np.empty_like(a) for a in self.workspace.activations[:-1]]
         masks = self._draw_masks(X.shape[0]) if self.dropout else None
+        options = self.options
+        if self.alpha_per_sample:
+            options = {**options, "alpha": options["alpha"] / X.shape[0]}
         return loss_and_gradients(
             X,
             Y,
@@ -299,7 +306,7 @@ class NetworkObjective:
             dropout=self.dropout,
             masks=masks,
             scale=scale,
-            **self.options,
+            **options,
         )
 
     def _draw_masks(self, n):

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import Count
+from ._base import Count, unchanged_on_error
 from ._outofcore import astype, checked_array, validate
 
 _TRAINING_OPTIONS = (
@@ -66,18 +66,20 @@ def validate_visible_data(estimator, X, *, reset):
 _STRUCTURE = ("n_components", "visible_units", "persistent")
 
 
-def check_unchanged(estimator, *, fitted, now):
-    """Raise a ValueError naming the parameters whose value ``now`` differs from
-    the ``fitted`` model's, which ``partial_fit`` cannot change."""
+def check_unchanged(estimator, *, fitted, now, action="partial_fit"):
+    """Raise a ValueError naming what ``now`` differs from the ``fitted`` model
+    (parameters or data that the ``action`` that continues training cannot
+    change)."""
     changed = [
         f"{name}={now[name]!r} (the model has {value!r})"
         for name, value in fitted.items()
         if now[name] != value
     ]
     if changed:
+        remedy = "call fit" if action == "partial_fit" else "set warm_start=False"
         raise ValueError(
-            f"partial_fit cannot change {', '.join(changed)} of a fitted "
-            f"{type(estimator).__name__}: call fit to train a new model, or set "
+            f"{action} cannot change {', '.join(changed)} of a fitted "
+            f"{type(estimator).__name__}: {remedy} to train a new model, or set "
             "the parameter back."
         )
 
@@ -327,6 +329,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return validate_visible_data(self, X, reset=reset)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def fit(self, X, y=None):
         """Fit the model to the data X.
 
@@ -360,6 +363,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self._store(trainer, monitored=bool(self.validation_fraction))
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @unchanged_on_error
     def partial_fit(self, X, y=None):
         """Train for one epoch of mini-batches on X, starting from the current model.
 

@@ -135,10 +135,21 @@ def init_history(est, *, early_stopping=False):
     est.loss_curve_ = []
     est.n_iter_ = 0
     est.t_ = 0
-    est.best_loss_ = np.inf
-    est._no_improvement_count = 0
     est.validation_scores_ = [] if early_stopping else None
+    restart_stopping(est, early_stopping=early_stopping)
+
+
+def restart_stopping(est, *, early_stopping=False):
+    """Start the stopping rules afresh and keep the curves (a warm-start fit).
+
+    As in MLPClassifier, ``best_loss_`` is None with early stopping (the
+    validation score decides) and ``best_validation_score_`` None without.
+    """
+    est._no_improvement_count = 0
+    est.best_loss_ = None if early_stopping else np.inf
     est.best_validation_score_ = -np.inf if early_stopping else None
+    if early_stopping and getattr(est, "validation_scores_", None) is None:
+        est.validation_scores_ = []
 
 
 def split_validation(X, y, sample_weight, *, fraction, rng, stratify):
@@ -317,8 +328,8 @@ def train(
                     f"{owner}: {name} diverged in epoch {est.n_iter_ + 1}: the loss or "
                     f"the weights became infinite or NaN. The learning rate "
                     f"{lr_name}={optimizer.learning_rate_init} is probably too large; "
-                    "try a smaller value or scale the input features. The weights of "
-                    "the last finite epoch were kept."
+                    "try a smaller value or scale the input features. No infinite or "
+                    "NaN weights were kept."
                 )
             est.n_iter_ += 1
             est.t_ += runner.n

@@ -482,3 +482,116 @@ def test_partial_fit_continues_one_generator(digits, make):
     assert clf._rng is rng and not np.array_equal(before, rng.get_state()[1])
     clf.fit(X, y)
     assert clf._rng is not rng  # fit starts afresh from random_state
+
+
+# --- MLPClassifier's conventions for fit, partial_fit and warm_start -----------
+
+
+def test_partial_fit_detects_collapse(digits):
+    X, y = digits
+    clf = DBNClassifier(
+        (16,),
+        rbm_n_iter=1,
+        solver="sgd",
+        learning_rate_init=50.0,
+        momentum=0.0,
+        random_state=0,
+    )
+    with pytest.warns(Warning) as record:
+        for _ in range(3):
+            clf.partial_fit(X, y, classes=np.arange(10))
+    assert np.unique(clf.predict(X)).size == 1
+    assert any("collapsed" in str(w.message) for w in record)
+
+
+def test_failed_fit_leaves_the_estimator_as_it_was(digits):
+    X, y = digits
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    reg = DBNRegressor((8,), rbm_n_iter=1, max_iter=2)
+    with pytest.raises(ValueError, match="NaN"):
+        reg.fit(bad, y)
+    assert vars(reg) == vars(DBNRegressor((8,), rbm_n_iter=1, max_iter=2))
+    clf = DBNClassifier((8,), rbm_n_iter=1, max_iter=2, random_state=0).fit(X, y)
+    before = clf.predict_proba(X)
+    with pytest.raises(ValueError, match="only one class"):
+        clf.fit(X[:, :10], np.zeros(len(X)))
+    assert clf.n_features_in_ == 64
+    assert_array_equal(clf.predict_proba(X), before)
+
+
+def test_warm_start_continues_or_says_why_not(digits):
+    X, y = digits
+    clf = DBNClassifier(
+        (16,), rbm_n_iter=1, max_iter=5, warm_start=True, random_state=0
+    ).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.fit(X[:, :32], y)
+    assert clf.n_features_in_ == 64 and clf.coefs_[0].shape == (64, 16)
+    clf.fit(X.astype(np.float32), y)  # converted to the model's dtype: continues
+    assert len(clf.loss_curve_) == 10 and clf.coefs_[0].dtype == np.float64
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(32, 8\)"):
+        clf.set_params(hidden_layer_sizes=(32, 8)).fit(X, y)
+    reg = DBNRegressor((8,), rbm_n_iter=1, max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="number of targets=2"):
+        reg.partial_fit(X, np.c_[y, y])
+    with pytest.raises(ValueError, match="number of targets=2"):
+        reg.set_params(warm_start=True).fit(X, np.c_[y, y])
+
+
+def test_early_stopping_history_follows_mlp(digits):
+    X, y = digits
+    clf = DBNClassifier(
+        (16,),
+        rbm_n_iter=1,
+        max_iter=8,
+        early_stopping=True,
+        n_iter_no_change=2,
+        random_state=0,
+    )
+    with pytest.raises(ValueError, match="early_stopping"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(clf, "coefs_")  # refused before any work
+    clf.fit(X, y)
+    assert clf.best_loss_ is None  # as MLPClassifier: the validation score decides
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    # A warm refit starts its stopping rule afresh: its best score is its own.
+    n_before = len(clf.validation_scores_)
+    clf.set_params(warm_start=True, solver="sgd", learning_rate_init=1.0).fit(X, y)
+    assert clf.best_validation_score_ == max(clf.validation_scores_[n_before:])
+
+
+def test_alpha_is_divided_by_each_batchs_rows(digits, monkeypatch):
+    from skdbn import _network
+
+    X, y = digits
+    seen = []
+    original = _network.loss_and_gradients
+
+    def spy(X, *args, alpha, **kwargs):
+        seen.append((X.shape[0], alpha))
+        return original(X, *args, alpha=alpha, **kwargs)
+
+    monkeypatch.setattr(_network, "loss_and_gradients", spy)
+    DBNClassifier(
+        (8,),
+        pretrain=False,
+        max_iter=1,
+        alpha=1.0,
+        batch_size=None,
+        early_stopping=True,
+        validation_fraction=0.5,
+        random_state=0,
+    ).fit(X[:150], y[:150])
+    DBNClassifier(
+        (8,), pretrain=False, max_iter=1, alpha=1.0, batch_size=100, random_state=0
+    ).fit(X[:150], y[:150])
+    assert seen == [(75, 1 / 75), (100, 1 / 100), (50, 1 / 50)]
+
+
+def test_batch_size_larger_than_the_data_warns(digits):
+    X, y = digits
+    with pytest.warns(UserWarning, match="clipped to 100"):
+        DBNClassifier((8,), pretrain=False, max_iter=1, batch_size=500).fit(
+            X[:100], y[:100]
+        )

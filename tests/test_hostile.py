@@ -197,11 +197,13 @@ PROBLEMS = {
 }
 
 CALL_TIME_LIMIT = 10  # seconds; a call still running then counts as a hang
-# A Bernoulli range warning, a DataConversionWarning and two ConvergenceWarnings
-# (max_iter, and "collapsed") can all be right at once.
-MAX_WARNINGS = 4
+# A Bernoulli range warning, a DataConversionWarning, two ConvergenceWarnings
+# (max_iter, and "collapsed") and a clipped batch_size can all be right at once.
+MAX_WARNINGS = 5
 EXPECTED_WARNINGS = (ConvergenceWarning, DataConversionWarning, UndefinedMetricWarning)
-EXPECTED_USER_WARNINGS = re.compile(r"expects data in \[0, 1\]|feature names")
+EXPECTED_USER_WARNINGS = re.compile(
+    r"expects data in \[0, 1\]|feature names|training samples: it is clipped"
+)
 
 RUNS = collections.Counter()  # (estimator, family, outcome) -> examples
 

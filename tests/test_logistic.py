@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer, load_digits, make_classification
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -233,6 +233,10 @@ def test_warm_start_continues(digits):
         clf.fit(X, y)
     assert clf.n_iter_ == 10 and len(clf.loss_curve_) == 20
     assert clf.loss_curve_[10] < loss_first  # started from the previous solution
+    with pytest.raises(ValueError, match="features"):
+        clf.fit(X[:, :10], y)  # continues the fitted model: same features needed
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.fit(X, y + 10)
     cold = LogisticRegressionGD(max_iter=10)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -368,7 +372,20 @@ def test_diverging_learning_rate_names_it():
     clf = LogisticRegressionGD(learning_rate_init=1e30, penalty=None)
     with pytest.raises(ValueError, match="learning_rate_init=1e\\+30"):
         clf.fit(X, y)
-    assert np.isfinite(clf.coef_).all()
+    assert not hasattr(clf, "coef_")  # a failed fit leaves the estimator unfitted
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    # partial_fit trains in place: the weights go back to their last finite values
+    # (partial_fit keeps its optimiser, as MLPClassifier: set the step there).
+    clf = LogisticRegressionGD(solver="sgd", penalty=None)
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf._optimizer.learning_rate = 1e30
+    with pytest.raises(ValueError, match="diverged"):
+        for _ in range(5):  # the second epoch overflows
+            coef = clf.coef_.copy()
+            clf.partial_fit(X, y)
+    assert_array_equal(clf.coef_, coef)
+    assert np.isfinite(coef).all() and np.abs(coef).max() > 1e30
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -70,6 +70,7 @@ def dtype_of(est):
 
 
 @pytest.mark.parametrize("case", CASES)
+@pytest.mark.filterwarnings("ignore:DBNClassifier fine-tuning collapsed")  # 1 epoch
 def test_returns_self_honours_batch_size_keeps_dtype(digits, case, monkeypatch):
     make, objective, layers = CASES[case]
     calls = []
@@ -144,6 +145,7 @@ def test_streamed_chunks_from_a_memmap(tmp_path, digits):
 
 @pytest.mark.parametrize("case", CASES)
 @pytest.mark.filterwarnings(r"ignore:.*expects data in \[0, 1\]:UserWarning")
+@pytest.mark.filterwarnings("ignore:DBNClassifier fine-tuning collapsed")
 def test_data_too_large_for_a_float32_model_is_refused(digits, case):
     """Not cast to infinity (a RuntimeWarning) and blamed on the learning rate."""
     make, _, _ = CASES[case]

@@ -423,3 +423,13 @@ RECOMMENDED = {
 def test_recommended_settings_accuracy(nudged):
     # 0.960 (0.965, 0.971 with random_state 1, 2); 0.958 without sparsity.
     assert _rbm_logistic_accuracy(nudged, **RECOMMENDED) >= 0.955
+
+
+def test_failed_refit_keeps_the_previous_model(digits):
+    rbm = RBMTransformer(n_components=3, n_iter=2, random_state=0).fit(digits)
+    H = rbm.transform(digits)
+    narrow = load_digits().data[:, :5].astype(np.float32) / 16
+    with pytest.raises(DivergenceError):
+        rbm.set_params(learning_rate=1e3, visible_units="gaussian").fit(narrow)
+    assert rbm.n_features_in_ == 64
+    assert_array_equal(rbm.set_params(visible_units="bernoulli").transform(digits), H)
