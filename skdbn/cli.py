@@ -450,7 +450,7 @@ def _plotting():
         matplotlib.use("Agg")
     except ImportError:
         raise UsageError(
-            'image output needs matplotlib: pip install "skdbn[plot]"'
+            "image output needs matplotlib: pip install matplotlib"
         ) from None
     from . import plotting
 

@@ -142,8 +142,8 @@ def _run(output, random_state, quiet, start):
         paths = _figures(output, dbn, X_train, random_state, quiet)
         if paths is None:
             print(
-                '\nFigures need matplotlib: pip install "skdbn[plot]" (or pip install '
-                "matplotlib), then run skdbn demo again."
+                "\nFigures need matplotlib: pip install matplotlib, then run "
+                "skdbn demo again."
             )
         else:
             print(f"\nFigures written to {Path(output).resolve()}/:")

@@ -169,13 +169,18 @@ def _is_allowed(module, name, loader):
     if loader == "ObjectNode":
         return full in TRUSTED_TYPES
     if loader == "TypeNode":
-        if module == "builtins":
-            return name in _TYPE_NAMES
-        scalar = getattr(np, str(name), None) if module == "numpy" else None
-        return isinstance(scalar, type) and issubclass(scalar, np.generic)
+        return name in _TYPE_NAMES if module == "builtins" else _is_scalar(module, name)
+    if loader == "NdArrayNode" and _is_scalar(module, name):
+        return True  # a NumPy scalar (a scaler's n_samples_seen_) is stored so
     if loader in _VALUE_NODES:
         return full in _VALUE_CLASSES or loader == "DTypeNode"
     return False
+
+
+def _is_scalar(module, name):
+    """Whether ``module.name`` is one of NumPy's scalar types (np.float64...)."""
+    scalar = getattr(np, str(name), None) if module == "numpy" else None
+    return isinstance(scalar, type) and issubclass(scalar, np.generic)
 
 
 def _read_schema(path):

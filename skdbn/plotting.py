@@ -1,6 +1,7 @@
 """Figures for RBMs and DBNs: filters, samples, reconstructions, learning curves.
 
-matplotlib is an optional dependency (``pip install "skdbn[plot]"``), imported
+matplotlib is an optional dependency (``pip install matplotlib``, or the
+``plot`` extra from a checkout: ``pip install ".[plot]"``), imported
 inside each function. Every function returns a :class:`matplotlib.figure.Figure`
 (save it with ``fig.savefig(path)``); images are drawn as one mosaic per axes, so
 even a thousand tiles draw quickly.
@@ -21,7 +22,7 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(
-            'skdbn.plotting needs matplotlib: pip install "skdbn[plot]"'
+            "skdbn.plotting needs matplotlib: pip install matplotlib"
         ) from exc
     return plt
 

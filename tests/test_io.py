@@ -12,7 +12,7 @@ from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from skdbn import (
     DBNClassifier,
@@ -77,6 +77,17 @@ def test_round_trip_pipeline_and_generator_state(digits, tmp_path):
     assert_array_equal(loaded.transform(X), pipe.transform(X))
     # The sampling generator's state travels too: the same next samples.
     assert_array_equal(loaded[-1].sample(2, n_steps=3), pipe[-1].sample(2, n_steps=3))
+
+
+def test_round_trip_standard_scaler(digits, tmp_path):
+    # StandardScaler keeps a NumPy scalar (n_samples_seen_), stored as an array.
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), LogisticRegressionGD(max_iter=5)).fit(X, y)
+    save(pipe, tmp_path / "s.skops")
+    assert audit(tmp_path / "s.skops")[1] == []
+    assert_array_equal(
+        load(tmp_path / "s.skops").predict_proba(X), pipe.predict_proba(X)
+    )
 
 
 def _rewrite_schema(path, out, edit):
