@@ -201,8 +201,9 @@ class _BaseDBNNetwork(
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def _initialize(self, X, n_outputs, rng):
+    def _initialize(self, X, Y, rng):
         """Initial (or pre-trained) weights; True when Ctrl-C cut pre-training."""
+        n_outputs = Y.shape[1]
         sizes = check_layer_sizes(self.hidden_layer_sizes)
         interrupted = False
         if self.pretrain:
@@ -222,7 +223,7 @@ class _BaseDBNNetwork(
             intercepts = [np.zeros(b, dtype=X.dtype) for b in sizes]
             self.pretraining_curves_ = None
         coefs.append(_glorot(rng, sizes[-1], n_outputs, X.dtype))
-        intercepts.append(np.zeros(n_outputs, dtype=X.dtype))
+        intercepts.append(self._initial_output_bias(Y).astype(X.dtype))
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._n_features_out = sizes[-1]  # transform() gives the top hidden layer
         self.n_layers_ = len(coefs) + 1
@@ -230,6 +231,9 @@ class _BaseDBNNetwork(
         _training.init_history(self, early_stopping=self.early_stopping)
         self._optimizer = None
         return interrupted
+
+    def _initial_output_bias(self, Y):
+        return np.zeros(Y.shape[1])
 
     def _check_continuation(self, n_outputs, incremental):
         """Refuse to go on training a network that the parameters or the targets
@@ -280,7 +284,7 @@ class _BaseDBNNetwork(
         fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
         rng = self._training_rng(incremental)
         if not hasattr(self, "coefs_") or not (incremental or self.warm_start):
-            if self._initialize(X, Y.shape[1], rng):  # Ctrl-C during pre-training
+            if self._initialize(X, Y, rng):  # Ctrl-C during pre-training
                 return self
         else:
             self._check_continuation(Y.shape[1], incremental)
@@ -617,7 +621,11 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
 
     The same pre-training as :class:`DBNClassifier`, then a linear output layer
     fine-tuned on the squared error; several targets are fitted at once.
-    Fine-tuning parameters have MLPRegressor's names and meanings. The loss is
+    Fine-tuning parameters have MLPRegressor's names and meanings; the output
+    biases start at the targets' means (MLPRegressor's start at random values),
+    so targets far from zero train as well as centred ones, though standardised
+    targets (``TransformedTargetRegressor`` with a ``StandardScaler``) may still
+    train faster, as for MLPRegressor. The loss is
     ``0.5 * sum_k (y_k - f_k(x)) ** 2`` averaged over the samples, the objective
     whose gradient both follow; with several targets MLPRegressor reports it
     divided by their number, so ``loss_curve_`` and the scale on which ``tol``
@@ -712,6 +720,11 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         X, Y = self._validate_Xy(X, y, reset=first)
         self.out_activation_ = "identity"
         return self._fit(X, Y, incremental=True)
+
+    def _initial_output_bias(self, Y):
+        # The best constant prediction: the network then learns the deviations,
+        # and the fit is the same for targets shifted by any constant.
+        return Y.mean(axis=0, dtype=np.float64)
 
     def _validation_score(self, objective, X, Y, sample_weight):
         P = _network.forward(X, self.coefs_, self.intercepts_, "sigmoid", "identity")

@@ -1,10 +1,11 @@
 """The ``skdbn`` command: demo, fit, predict, evaluate, sample, info.
 
 Every user error (a missing file, a malformed CSV, an unknown column, a file that
-is not a skdbn model) is reported as one line on stderr with exit code 2, never a
-traceback. CSV files are read by :func:`skdbn.datasets.load_csv`, model files
-written and read by :mod:`skdbn.io` (skops' secure format), and training reports
-its epochs to the progress bar through :func:`skdbn.on_epoch`.
+is not a skdbn model, a bad option value, a diverging fit, a folder that does not
+exist) is reported as one line on stderr with exit code 2, never a traceback. CSV
+files are read by :func:`skdbn.datasets.load_csv`, model files written and read
+by :mod:`skdbn.io` (skops' secure format), and training reports its epochs to the
+progress bar through :func:`skdbn.on_epoch`.
 """
 
 import argparse
@@ -20,6 +21,10 @@ import numpy as np
 from . import __version__
 
 EXIT_OK, EXIT_USAGE = 0, 2
+# RBM learning rate with --scale standard (Gaussian visible units): the
+# estimators' defaults are for [0, 1] data, and unit-variance inputs want a rate
+# 10-100 times smaller (user guide, "Practical advice").
+GAUSSIAN_PRETRAIN_LR = 0.005
 
 
 class UsageError(Exception):
@@ -34,6 +39,25 @@ def read_table(path, *, header="auto", target=None):
         return load_csv(path, target=target, header=header)
     except (FileNotFoundError, CSVFormatError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def _count_columns(path, header):
+    """``(n_columns, has_header)`` from the first rows, without reading numbers."""
+    from .datasets._csv import CSVFormatError, peek_columns
+
+    try:
+        return peek_columns(path, header=header)
+    except (FileNotFoundError, CSVFormatError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_output_folder(path):
+    """Fail before the work, not after it, when ``path``'s folder is missing."""
+    if path in (None, "-"):
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist.")
 
 
 # ---------------------------------------------------------------- progress bar
@@ -121,6 +145,8 @@ def _planned_epochs(model):
 
     if isinstance(model, Pipeline):
         return sum(_planned_epochs(step) for _, step in model.steps)
+    if hasattr(model, "regressor"):  # TransformedTargetRegressor
+        return _planned_epochs(model.regressor)
     params = model.get_params(deep=False) if hasattr(model, "get_params") else {}
     total = 0
     if "rbm_n_iter" in params and params.get("pretrain", True):
@@ -147,6 +173,7 @@ def _layers(text):
 
 def _build_model(args, task, n_features):
     """The pipeline ``fit`` trains: a scaler, then the chosen model."""
+    from sklearn.compose import TransformedTargetRegressor
     from sklearn.linear_model import Ridge
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -161,8 +188,11 @@ def _build_model(args, task, n_features):
 
     rs = args.random_state
     units = "gaussian" if args.scale == "standard" else "bernoulli"
+    pretrain_lr = args.pretrain_lr
+    if units == "gaussian" and pretrain_lr is None:
+        pretrain_lr = GAUSSIAN_PRETRAIN_LR  # the estimators' defaults suit [0, 1]
     given = lambda **kw: {k: v for k, v in kw.items() if v is not None}  # noqa: E731
-    pre = given(rbm_n_iter=args.pretrain_epochs, rbm_learning_rate=args.pretrain_lr)
+    pre = given(rbm_n_iter=args.pretrain_epochs, rbm_learning_rate=pretrain_lr)
     tune = given(
         max_iter=args.epochs,
         learning_rate_init=args.learning_rate,
@@ -184,7 +214,7 @@ def _build_model(args, task, n_features):
             n,
             visible_units=units,
             random_state=rs,
-            **given(n_iter=args.pretrain_epochs, learning_rate=args.pretrain_lr),
+            **given(n_iter=args.pretrain_epochs, learning_rate=pretrain_lr),
         )
         steps.append(("rbm", rbm))
         if task == "classification":
@@ -199,7 +229,12 @@ def _build_model(args, task, n_features):
         else:
             cls = DBNClassifier if task == "classification" else DBNRegressor
             extra = {"pretrain": False} if args.no_pretrain else {}
-            steps.append(("model", cls(**common, **tune, **extra)))
+            model = cls(**common, **tune, **extra)
+            if task == "regression":
+                # Targets in their own units (prices, counts): the network
+                # learns standardised ones, predictions come back in those units.
+                model = TransformedTargetRegressor(model, transformer=StandardScaler())
+            steps.append(("model", model))
     scalers = {"minmax": MinMaxScaler(clip=True), "standard": StandardScaler()}
     if args.scale in scalers:
         steps.insert(0, ("scale", scalers[args.scale]))
@@ -220,6 +255,8 @@ def _infer_task(y, requested):
 def _fit(args):
     from .io import save
 
+    output = Path(args.output or Path(args.data).with_suffix(".skops").name)
+    _check_output_folder(output)
     table = read_table(
         args.data, header=args.header, target=None if args.no_target else args.target
     )
@@ -259,7 +296,6 @@ def _fit(args):
     }
     if task is not None:
         metadata["training_score"] = float(model.score(table.data, table.target))
-    output = Path(args.output or Path(args.data).with_suffix(".skops").name)
     save(model, output, metadata=metadata)
     final = model.steps[-1][1]
     print(f"model      {type(final).__name__} ({args.model}), scaling: {args.scale}")
@@ -299,20 +335,22 @@ def _load(path):
 def _read_for_model(path, meta, *, need_target=False, header="auto"):
     """Read a CSV for a fitted model: features, and the target column if present."""
     n_features = len(meta["feature_names"])
-    table = read_table(path, header=header, target=None)
+    n_columns, has_header = _count_columns(path, header)
     has_target = meta["target_name"] is not None
-    if table.n_columns == n_features + 1 and has_target:
-        target = meta["target_name"] if table.has_header else meta["target_column"]
+    if n_columns == n_features + 1 and has_target:
+        # Read with the target column: a text label is no feature.
+        target = meta["target_name"] if has_header else meta["target_column"]
         table = read_table(path, header=header, target=target)
-    elif table.n_columns != n_features:
+    elif n_columns == n_features:
+        table = read_table(path, header=header, target=None)
+    else:
         expected = f"{n_features}" + (
             f" (or {n_features + 1} with the target column {meta['target_name']!r})"
             if has_target
             else ""
         )
         raise UsageError(
-            f"{path} has {table.n_columns} columns, but the model was trained on "
-            f"{expected}."
+            f"{path} has {n_columns} columns, but the model was trained on {expected}."
         )
     if need_target and table.target is None:
         raise UsageError(
@@ -342,6 +380,7 @@ def _fmt(value):
 
 
 def _predict(args):
+    _check_output_folder(args.output)
     model, meta = _load(args.model)
     table = _read_for_model(args.data, meta, header=args.header)
     if meta["task"] is None:
@@ -416,6 +455,7 @@ def _generative_part(model):
 
 
 def _sample(args):
+    _check_output_folder(args.output)
     model, meta = _load(args.model)
     index, generator = _generative_part(model)
     V = generator.sample(args.n, n_steps=args.steps, random_state=args.random_state)
@@ -428,9 +468,16 @@ def _sample(args):
             (side, side) if side * side == V.shape[1] else None
         )
         if shape is None or shape[0] * shape[1] != V.shape[1]:
+            given = (
+                f"--image-shape {shape[0]},{shape[1]} makes {shape[0] * shape[1]} "
+                "pixels; "
+                if args.image_shape
+                else ""
+            )
             raise UsageError(
-                f"cannot draw {V.shape[1]} features as images: pass --image-shape "
-                "ROWS,COLS or write CSV (-o samples.csv)."
+                f"cannot draw {V.shape[1]} features as images: {given}pass "
+                "--image-shape ROWS,COLS with ROWS * COLS = "
+                f"{V.shape[1]}, or write CSV (-o samples.csv)."
             )
         fig = _plotting().plot_samples(V, image_shape=shape)
         fig.savefig(out, dpi=100)
@@ -476,6 +523,9 @@ def _info(args):
     if hasattr(final, "classes_"):
         print(f"classes       {_short(final.classes_)}")
     for name, step in model.steps:
+        if hasattr(step, "regressor_"):  # the CLI standardises regression targets
+            print(f"  {name:<10}  {type(step).__name__}: standardised targets")
+            name, step = "", step.regressor_
         params = step.get_params(deep=False)
         keys = [
             k
@@ -484,13 +534,14 @@ def _info(args):
         ]
         desc = ", ".join(f"{k}={params[k]}" for k in keys)
         print(f"  {name:<10}  {type(step).__name__}({desc})")
-        for attr in ("pretraining_curves_",):
-            curves = getattr(step, attr, None)
-            for i, c in enumerate(curves or []):
-                print(
-                    f"    pre-training layer {i + 1}: {len(c)} epochs, "
-                    f"reconstruction error {c[-1]:.4g}"
-                )
+        curves = getattr(step, "pretraining_curves_", None)
+        if hasattr(step, "rbms_"):  # DBNTransformer: every layer is an RBM
+            curves = [rbm.loss_curve_ for rbm in step.rbms_]
+        for i, c in enumerate(curves or []):
+            print(
+                f"    pre-training layer {i + 1}: {len(c)} epochs, "
+                f"reconstruction error {c[-1]:.4g}"
+            )
         curve = getattr(step, "loss_curve_", None)
         if curve:
             print(f"    training: {len(curve)} epochs, final loss {curve[-1]:.4g}")
@@ -608,7 +659,11 @@ def build_parser():
         "--learning-rate", type=float, metavar="LR", help="fine-tuning learning rate"
     )
     fit.add_argument(
-        "--pretrain-lr", type=float, metavar="LR", help="RBM learning rate"
+        "--pretrain-lr",
+        type=float,
+        metavar="LR",
+        help=f"RBM learning rate (default: the model's; {GAUSSIAN_PRETRAIN_LR} with "
+        "--scale standard)",
     )
     fit.add_argument(
         "--batch-size", type=int, metavar="N", help="fine-tuning mini-batch size"
@@ -681,6 +736,24 @@ def build_parser():
     return parser
 
 
+# Python parameter names in messages, as the command's options.
+_OPTIONS = {
+    "rbm_learning_rate=": "--pretrain-lr ",
+    "learning_rate_init=": "--learning-rate ",
+    "learning_rate=": "--pretrain-lr ",
+}
+
+
+def _in_cli_terms(exc):
+    message = str(exc)
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    for name, option in _OPTIONS.items():
+        if name in message:
+            return message.replace(name, option)
+    return message
+
+
 def main(argv=None):
     """Run the ``skdbn`` command; returns the exit code (0 success, 2 user error)."""
     parser = build_parser()
@@ -691,15 +764,17 @@ def main(argv=None):
             parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(f"skdbn {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `skdbn predict ... | head` (before OSError)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `skdbn predict ... | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+    except (UsageError, ValueError, OSError) as exc:
+        # Bad values in the data or the options, a diverging fit, a file that
+        # cannot be written: one line the user can act on.
+        print(f"skdbn {args.command}: error: {_in_cli_terms(exc)}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 __all__ = ["Progress", "UsageError", "build_parser", "main"]

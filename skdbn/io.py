@@ -57,6 +57,7 @@ TRUSTED_TYPES = frozenset(
         "sklearn.preprocessing._data.StandardScaler",
         "sklearn.preprocessing._label.LabelBinarizer",
         "sklearn.linear_model._ridge.Ridge",
+        "sklearn.compose._target.TransformedTargetRegressor",
     }
 )
 

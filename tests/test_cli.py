@@ -137,7 +137,7 @@ def test_generative_model_samples_csv_and_png(workdir):
 def test_regression_and_logistic(workdir):
     rng = np.random.RandomState(0)
     X = rng.rand(150, 4)
-    y = X @ [1.0, -2.0, 0.5, 3.0]
+    y = 100 + 10 * X @ [1.0, -2.0, 0.5, 3.0]  # natural units, far from zero
     path = workdir / "reg.csv"
     np.savetxt(
         path, np.column_stack([X, y]), delimiter=",", header="a,b,c,d,out", comments=""
@@ -156,7 +156,8 @@ def test_regression_and_logistic(workdir):
         "--quiet",
     )
     assert result.returncode == 0, result.stderr
-    assert "training R2" in result.stdout
+    r2 = float(result.stdout.split("training R2")[1].split()[0])
+    assert r2 > 0.5, result.stdout
     result = skdbn("evaluate", workdir / "reg.skops", path)
     assert result.returncode == 0 and "R2" in result.stdout
     result = skdbn("fit", path, "--model", "logistic", "-o", workdir / "x.skops")
@@ -225,4 +226,76 @@ def test_model_saved_from_python_gets_a_usage_error(tmp_path):
     result = skdbn("info", tmp_path / "m")
     assert result.returncode == 2
     assert "saved without the command line's metadata" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_text_labels_round_trip_and_standard_scaling(workdir):
+    # predict and evaluate read a CSV with its text label column; a model with
+    # a StandardScaler (Gaussian units, a smaller RBM rate) loads again.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 3))
+    labels = np.where(X[:, 0] + X[:, 1] > 0, "up", "down")
+    path = workdir / "labels.csv"
+    with open(path, "w") as f:
+        f.write("a,b,c,label\n")
+        for row, label in zip(X, labels, strict=True):
+            f.write(",".join(f"{v:.4f}" for v in row) + f",{label}\n")
+    model = workdir / "labels.skops"
+    result = skdbn(
+        "fit",
+        path,
+        "--scale",
+        "standard",
+        "--layers",
+        "8",
+        "--pretrain-epochs",
+        "2",
+        "--epochs",
+        "30",
+        "-o",
+        model,
+        "--quiet",
+    )
+    assert result.returncode == 0, result.stderr
+    fitted = load(model)
+    assert fitted[-1].rbm_learning_rate == 0.005
+    for command in ("predict", "evaluate", "info"):
+        result = skdbn(command, model, *([path] if command != "info" else []))
+        assert result.returncode == 0, (command, result.stderr)
+    assert {"up", "down"} >= set(skdbn("predict", model, path).stdout.split()[1:])
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("a,b,y\n1,2,3\n3,4,nan\n", "line 3, column 3 ('y'): 'nan' is not a finite"),
+        ("y\n1\n2\n", "no feature column"),
+    ],
+)
+def test_bad_targets_are_one_line_errors(workdir, content, message):
+    path = workdir / "bad.csv"
+    path.write_text(content)
+    result = skdbn("fit", path, "-o", workdir / "bad.skops")
+    assert result.returncode == 2 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_errors_from_training_and_output_are_one_line(workdir):
+    data = _write_digits(workdir / "small.csv", n=60)
+    result = skdbn("fit", data, "-o", workdir / "missing" / "m.skops")
+    assert result.returncode == 2 and "does not exist" in result.stderr
+    result = skdbn(
+        "fit",
+        data,
+        "--model",
+        "rbm",
+        "--scale",
+        "standard",
+        "--pretrain-lr",
+        "1000",
+        "--quiet",
+        "-o",
+        workdir / "div.skops",
+    )
+    assert result.returncode == 2 and "--pretrain-lr 1000.0" in result.stderr
     assert "Traceback" not in result.stderr

@@ -595,3 +595,18 @@ def test_batch_size_larger_than_the_data_warns(digits):
         DBNClassifier((8,), pretrain=False, max_iter=1, batch_size=500).fit(
             X[:100], y[:100]
         )
+
+
+def test_regressor_fits_targets_far_from_zero():
+    # The output biases start at the targets' means: shifting the targets
+    # shifts the predictions and nothing else (MLPRegressor, and this model with
+    # zero biases, fit a constant to diabetes' raw targets, 25 to 346).
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X = MinMaxScaler().fit_transform(X)
+    params = dict(hidden_layer_sizes=(32,), rbm_n_iter=2, max_iter=50, random_state=0)
+    centred = DBNRegressor(**params).fit(X, y - 150)
+    raw = DBNRegressor(**params).fit(X, y)
+    assert_allclose(raw.predict(X), centred.predict(X) + 150, atol=1e-6)
+    assert raw.score(X, y) > 0.1  # a constant prediction scores 0

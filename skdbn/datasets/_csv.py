@@ -22,7 +22,9 @@ def _is_number(text):
     return True
 
 
-def _read_rows(path, delimiter):
+def _read_rows(path, delimiter, limit=None):
+    """The non-empty rows as ``(line number, stripped cells)``; the first
+    ``limit`` of them when given."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             sample = f.read(8192)
@@ -33,12 +35,17 @@ def _read_rows(path, delimiter):
                 except csv.Error:
                     delimiter = ","
             reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
-            rows = [(reader.line_num, row) for row in reader if row]
+            rows = []
+            for row in reader:
+                if any(row):
+                    rows.append((reader.line_num, row))
+                    if len(rows) == limit:
+                        break
     except UnicodeDecodeError:
         raise CSVFormatError(f"{path} is not a text (UTF-8) CSV file.") from None
     except csv.Error as exc:
         raise CSVFormatError(f"{path}: {exc}") from None
-    return [(n, [c.strip() for c in row]) for n, row in rows if any(row)]
+    return [(n, [c.strip() for c in row]) for n, row in rows]
 
 
 def _detect_header(rows, header):
@@ -102,14 +109,41 @@ def _to_float(cells, rows, columns, names, path, first_line):
     raise CSVFormatError(f"{path}: could not read the numbers after line {first_line}.")
 
 
-def _parse_target(cells):
-    """Numbers when every cell is one (ints when all are whole), else strings."""
+def _parse_target(cells, rows, where):
+    """Numbers when every cell is one (ints when all are whole), else strings.
+
+    Numbers must be finite: ``where(line)`` names the cell of an 'nan' or 'inf'.
+    """
     if all(_is_number(c) for c in cells):
         values = np.asarray(cells, dtype=np.float64)
-        if np.isfinite(values).all() and (values == np.round(values)).all():
+        finite = np.isfinite(values)
+        if not finite.all():
+            line = rows[int(np.argmin(finite))][0]
+            cell = cells[int(np.argmin(finite))]
+            raise CSVFormatError(f"{where(line)}: {cell!r} is not a finite number.")
+        if (values == np.round(values)).all():
             return values.astype(np.int64)
         return values
     return np.asarray(cells, dtype=object)
+
+
+def _open_table(path, header, delimiter, limit=None):
+    """The rows and whether the first is a header; clear errors otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise CSVFormatError(f"{path} is a folder, not a CSV file.")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file.")
+    rows = _read_rows(path, delimiter, limit)
+    if not rows:
+        raise CSVFormatError(f"{path} is empty.")
+    return rows, _detect_header(rows, header)
+
+
+def peek_columns(path, *, header="auto", delimiter=None):
+    """``(n_columns, has_header)`` of a CSV file, from its first two rows only."""
+    rows, has_header = _open_table(path, header, delimiter, limit=2)
+    return len(rows[0][1]), has_header
 
 
 def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False):
@@ -164,12 +198,7 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
     ((2, 2), ['x1', 'x2'], ['yes', 'no'])
     """
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file.")
-    rows = _read_rows(path, delimiter)
-    if not rows:
-        raise CSVFormatError(f"{path} is empty.")
-    has_header = _detect_header(rows, header)
+    rows, has_header = _open_table(path, header, delimiter)
     first_line, first = rows[0]
     n_columns = len(first)
     names = first if has_header else [f"x{j}" for j in range(n_columns)]
@@ -187,6 +216,10 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
         names = [f"x{j}" for j in range(n_columns - 1)]
         names.insert(t, "target")
     columns = [j for j in range(n_columns) if j != t]
+    if not columns:
+        raise CSVFormatError(
+            f"{path} has no feature column: its only column is the target."
+        )
     cells = [[row[j] for j in columns] for _, row in data_rows]
     X = _to_float(cells, data_rows, columns, names, path, first_line)
     y = None
@@ -197,7 +230,11 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
                     f"{path}, line {line}, column {t + 1} ({names[t]!r}): the target "
                     "is empty; missing values are not supported."
                 )
-        y = _parse_target([row[t] for _, row in data_rows])
+        y = _parse_target(
+            [row[t] for _, row in data_rows],
+            data_rows,
+            lambda line: f"{path}, line {line}, column {t + 1} ({names[t]!r})",
+        )
     if return_X_y:
         return X, y
     return Bunch(
