@@ -109,9 +109,9 @@ def free_energy(V, W, a, b, visible_units="bernoulli"):
     F = -softplus_sum(Z, out=Z)
     if visible_units == "bernoulli":
         F -= dot(V, a)
-    else:
-        sq = V.multiply(V).sum(axis=1) if hasattr(V, "multiply") else (V * V).sum(1)
-        F += 0.5 * (np.asarray(sq).ravel() - 2 * dot(V, a) + a @ a)
+    else:  # ||v - a||^2 directly: expanding it cancels badly in float32
+        D = (V.toarray() if hasattr(V, "toarray") else V) - a
+        F += 0.5 * np.einsum("ij,ij->i", D, D)
     return F
 
 
@@ -138,28 +138,29 @@ def pseudo_likelihood(V, W, a, b):
     return total
 
 
-def init_params(X, n_components, rng, visible_units="bernoulli", dtype=None):
+def init_params(X, n_components, rng, visible_units="bernoulli", dtype=None, rows=None):
     """Initial ``(W, b, a)`` as Hinton's practical guide recommends.
 
     ``W ~ N(0, 0.01**2)`` (drawn in float64 from ``rng``, so float32 and float64
     fits start from the same values), hidden biases 0, visible biases the log-odds
     ``log(p / (1 - p))`` of the data means ``p`` clipped to ``[1e-3, 1 - 1e-3]``
-    (Bernoulli) or the data means (Gaussian).
+    (Bernoulli) or the data means (Gaussian); ``rows`` restricts the data.
     """
     dtype = X.dtype if dtype is None else dtype
     W = rng.normal(0.0, 0.01, (n_components, X.shape[1])).astype(dtype)
-    a = marginal_visible_biases(X, visible_units)
+    a = marginal_visible_biases(X, visible_units, rows=rows)
     return W, np.zeros(n_components, dtype=dtype), a.astype(dtype)
 
 
-def marginal_visible_biases(X, visible_units="bernoulli", eps=1e-3):
+def marginal_visible_biases(X, visible_units="bernoulli", eps=1e-3, rows=None):
     """Visible biases that reproduce the data's marginals with no weights.
 
     Bernoulli: the log-odds of the column means clipped to ``[eps, 1 - eps]``;
     Gaussian: the column means. Float64. The guide's initial visible biases and
-    the base-rate model of AIS.
+    the base-rate model of AIS. ``rows`` (an index array) restricts the data.
     """
-    mean = _outofcore.column_sums(X) / max(X.shape[0], 1)
+    n = X.shape[0] if rows is None else len(rows)
+    mean = _outofcore.column_sums(X, rows) / max(n, 1)
     if visible_units == "bernoulli":
         p = np.clip(mean, eps, 1 - eps)
         return np.log(p / (1 - p))
@@ -430,9 +431,11 @@ class RBMTrainer:
         visible_units="bernoulli",
         dtype=None,
         lr_name="learning_rate",
+        rows=None,
         **options,
     ):
-        W, b, a = init_params(X, n_components, rng, visible_units, dtype)
+        W, b, a = init_params(X, n_components, rng, visible_units, dtype, rows)
+        n_rows = X.shape[0] if rows is None else len(rows)
         self.rng = rng
         # SFC64: the fastest of NumPy's bit generators, and sampling reads raw bits.
         seed = rng.randint(2**31 - 1, size=4)
@@ -443,7 +446,7 @@ class RBMTrainer:
             a,
             generator=self.generator,
             persistent=persistent,
-            n_chains=min(options.get("batch_size", 10), X.shape[0]),
+            n_chains=min(options.get("batch_size", 10), n_rows),
             visible_units=visible_units,
         )
         self.lr_name = lr_name  # the parameter a divergence error names
@@ -495,13 +498,17 @@ class RBMTrainer:
     intercept_visible = property(lambda self: self.objective.params[2])
     hidden_samples = property(lambda self: self.objective.hidden_samples)
 
-    def run(self, X, n_epochs, *, verbose=0, incremental=False, monitor=None):
-        """Train for ``n_epochs`` epochs (one with ``incremental``) on ``X``.
+    def run(
+        self, X, n_epochs, *, verbose=0, incremental=False, monitor=None, rows=None
+    ):
+        """Train for ``n_epochs`` epochs (one with ``incremental``) on ``X``, or
+        on its ``rows`` (an index array) without copying them.
 
-        ``monitor=(X_train_subset, X_validation)`` records both mean free energies
-        after each epoch. Returns ``self``.
+        ``monitor=(X, train_rows, validation_rows)`` records the mean free
+        energies of both sets of rows after each epoch. Returns ``self``.
         """
-        batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
+        n = X.shape[0] if rows is None else len(rows)
+        batch_size = _training.resolve_batch_size(self.batch_size, n)
         self.interrupted = _training.train(
             self,
             self.objective,
@@ -517,6 +524,7 @@ class RBMTrainer:
             lr_name=self.lr_name,
             epoch_metrics=lambda epoch: self._end_epoch(epoch, monitor),
             convergence_warning=False,
+            rows=rows,
         )
         return self
 
@@ -532,13 +540,21 @@ class RBMTrainer:
         self._apply_schedules(epochs_done)
         if monitor is None:
             return {}
-        W, b, a = self.objective.params
-        units = self.objective.visible_units
-        train = float(free_energy(monitor[0], W, a, b, units).mean())
-        val = float(free_energy(monitor[1], W, a, b, units).mean())
+        X, train_rows, validation_rows = monitor
+        train = self._mean_free_energy(X, train_rows)
+        val = self._mean_free_energy(X, validation_rows)
         self.train_free_energy_.append(train)
         self.validation_free_energy_.append(val)
         return {"free energy train": train, "validation": val, "gap": val - train}
+
+    def _mean_free_energy(self, X, rows):
+        """Mean free energy of X's ``rows``, in blocks of bounded size."""
+        W, b, a = self.objective.params
+        units = self.objective.visible_units
+        total = 0.0
+        for block in _outofcore.row_blocks(X, rows=rows, width=W.shape[0]):
+            total += float(free_energy(block, W, a, b, units).sum(dtype=np.float64))
+        return total / len(rows)
 
 
 def fit_rbm(
@@ -571,11 +587,12 @@ def fit_rbm(
         ``RBMTransformer``; ``lr_name``, the learning-rate parameter that a
         divergence error names.
     """
-    monitor = None
+    rows = monitor = None
     if validation_fraction:
+        # Index arrays, not copies: the data may be a memory-mapped file.
         order = rng.permutation(X.shape[0])
         n_val = min(max(1, round(validation_fraction * X.shape[0])), X.shape[0] - 1)
-        X, X_val = X[order[n_val:]], X[order[:n_val]]
-        monitor = (X[:n_val], X_val)
-    trainer = RBMTrainer(X, n_components, rng=rng, n_iter=n_iter, **options)
-    return trainer.run(X, n_iter, verbose=verbose, monitor=monitor)
+        rows = order[n_val:]
+        monitor = (X, rows[:n_val], order[:n_val])
+    trainer = RBMTrainer(X, n_components, rng=rng, n_iter=n_iter, rows=rows, **options)
+    return trainer.run(X, n_iter, verbose=verbose, monitor=monitor, rows=rows)

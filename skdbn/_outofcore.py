@@ -56,20 +56,30 @@ def release(mapping):
             mapping.madvise(mmap.MADV_DONTNEED)
 
 
-def row_blocks(X, block_bytes=None, width=0):
+def row_blocks(X, block_bytes=None, width=0, rows=None):
     """Yield consecutive row slices of X of about ``block_bytes`` each.
 
     ``width`` bounds the rows further so that a temporary of ``width`` columns
-    per row also stays within ``block_bytes``. When X is memory-mapped, its pages
-    are released after each block.
+    per row also stays within ``block_bytes``. ``rows`` (an index array) takes
+    those rows only, in that order: each block is then a copy. When X is
+    memory-mapped, its pages are released after each block.
     """
     block_bytes = block_bytes or BLOCK_BYTES
     mapping = file_mapping(X)
     itemsize = X.dtype.itemsize
     row_bytes = itemsize * max(1, int(np.prod(X.shape[1:], dtype=np.int64)), width)
-    rows = max(1, block_bytes // row_bytes)
-    for start in range(0, X.shape[0], rows):
-        yield X[start : start + rows]
+    step = max(1, block_bytes // row_bytes)
+    n = X.shape[0] if rows is None else len(rows)
+    for start in range(0, n, step):
+        if rows is None:
+            yield X[start : start + step]
+        elif isinstance(X, np.ndarray):
+            part = rows[start : start + step]
+            yield take_rows(
+                X, part, np.empty((len(part), *X.shape[1:]), X.dtype), mapping
+            )
+        else:
+            yield X[rows[start : start + step]]
         release(mapping)
 
 
@@ -201,13 +211,14 @@ def astype(X, dtype, *, input_name="X"):
     return X
 
 
-def column_sums(X):
-    """Float64 column sums of a dense or sparse X, in blocks for memmaps."""
-    if not isinstance(X, np.ndarray):
+def column_sums(X, rows=None):
+    """Float64 column sums of a dense or sparse X (of its ``rows`` when given),
+    in blocks for memmaps."""
+    if not isinstance(X, np.ndarray) and rows is None:
         return np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
     total = np.zeros(X.shape[1:], dtype=np.float64)
-    for block in row_blocks(X):
-        total += block.sum(axis=0, dtype=np.float64)
+    for block in row_blocks(X, rows=rows):
+        total += np.asarray(block.sum(axis=0, dtype=np.float64)).ravel()
     return total
 
 

@@ -420,7 +420,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                     np.copyto(live, value)
             X = astype(X, self.components_.dtype)
         trainer.run(X, 1, verbose=self.verbose, incremental=True)
-        return self._store(trainer, monitored=False)
+        # A monitored fit's free-energy curves stay (partial_fit adds no point).
+        monitored = getattr(self, "train_free_energy_", None) is not None
+        return self._store(trainer, monitored=monitored)
 
     def _check_structure_unchanged(self):
         """Refuse a ``partial_fit`` whose parameters no longer describe the model."""

@@ -184,26 +184,34 @@ def _is_finite(loss, params):
 class _EpochRunner:
     """One pass over the data in shuffled mini-batches; buffers made once."""
 
-    def __init__(self, X, y, sample_weight, batch_size, shuffle, rng, track_grad):
+    def __init__(
+        self, X, y, sample_weight, batch_size, shuffle, rng, track_grad, rows=None
+    ):
         self.X, self.y, self.sw = X, y, sample_weight
-        self.n = X.shape[0]
+        # ``rows``: train on these rows of X only, gathered batch by batch.
+        self.order = np.arange(X.shape[0]) if rows is None else np.array(rows)
+        self.n = len(self.order)
+        self._by_index = rows is not None  # batches must go through order
         self.batch_size = batch_size
         self.shuffle = shuffle and batch_size < self.n  # full batch: order is moot
         self.rng = rng
         self.track_grad = track_grad
-        self.order = np.arange(self.n)
-        self.total_weight = self.n if sample_weight is None else sample_weight.sum()
+        self.total_weight = (
+            self.n if sample_weight is None else sample_weight[self.order].sum()
+        )
         # Memory-mapped X: batches are copied out of the file and its pages let go,
         # even in order (a view would leave every page it touched mapped).
         self._mapping = _outofcore.file_mapping(X)
         self._X_buf = None
-        if isinstance(X, np.ndarray) and (self.shuffle or self._mapping is not None):
+        gathered = self.shuffle or self._by_index or self._mapping is not None
+        if isinstance(X, np.ndarray) and gathered:
             self._X_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
 
     def _batch(self, batch):
-        idx = self.order[batch] if self.shuffle else batch
+        by_index = self.shuffle or self._by_index
+        idx = self.order[batch] if by_index else batch
         if self._X_buf is not None:
-            rows = idx if self.shuffle else self.order[batch]  # positions, not a slice
+            rows = idx if by_index else self.order[batch]  # positions, not a slice
             out = self._X_buf[: len(rows)]
             Xb = _outofcore.take_rows(self.X, rows, out, self._mapping)
         else:
@@ -260,6 +268,7 @@ def train(
     lr_name="learning_rate_init",
     epoch_metrics=None,
     convergence_warning=True,
+    rows=None,
 ):
     """Train ``objective`` for up to ``max_iter`` epochs, recording history on ``est``.
 
@@ -301,6 +310,9 @@ def train(
         Warn with a ``ConvergenceWarning`` when ``max_iter`` epochs ran without a
         stopping rule firing. Estimators that always run a fixed number of epochs
         (the RBM: ``tol=None``) turn it off.
+    rows : array of int, optional
+        Train on these rows of X (and y, weights) only, without copying X: each
+        mini-batch is gathered from them (the RBM's validation split).
 
     Returns
     -------
@@ -310,7 +322,7 @@ def train(
         says so. Callers with further stages (a DBN's layers) skip them.
     """
     runner = _EpochRunner(
-        X, y, sample_weight, batch_size, shuffle, rng, track_grad=bool(gtol)
+        X, y, sample_weight, batch_size, shuffle, rng, track_grad=bool(gtol), rows=rows
     )
     spare = [p.copy() for p in objective.params]
     good = _checkpoint(est, [p.copy() for p in objective.params])

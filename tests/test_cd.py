@@ -317,3 +317,17 @@ def test_fit_rbm_is_reproducible_and_records_history():
     )
     assert len(monitored.train_free_energy_) == 2
     assert len(monitored.validation_free_energy_) == 2
+
+
+def test_gaussian_free_energy_is_accurate_in_float32_off_centre():
+    # ||v - a||^2 expanded as ||v||^2 - 2 v.a + a.a cancels: data centred at 300
+    # lost whole units of free energy in float32.
+    rng = np.random.RandomState(0)
+    W = rng.normal(0, 0.01, (20, 784))
+    b = np.zeros(20)
+    a = np.full(784, 300.0)
+    V = a + rng.normal(size=(10, 784))
+    exact = _cd.free_energy(V, W, a, b, "gaussian")
+    f32 = [x.astype(np.float32) for x in (V, W, a, b)]
+    single = _cd.free_energy(f32[0], f32[1], f32[2], f32[3], "gaussian")
+    assert np.abs(single - exact).max() < 0.05

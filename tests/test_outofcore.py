@@ -58,6 +58,12 @@ def test_blocks_and_gathers_read_the_right_rows(tmp_path, digits):
     out = np.empty((77, X.shape[1]), X.dtype)
     got = take_rows(mapped, idx, out, file_mapping(mapped))
     assert got is out
+    # Blocks of chosen rows, in their order, from memory, a file or CSR.
+    for data in (X, mapped, sp.csr_matrix(X)):
+        picked = list(row_blocks(data, block_bytes=X[:1].nbytes * 30, rows=idx))
+        assert [b.shape[0] for b in picked] == [30, 30, 17]
+        dense = [b.toarray() if sp.issparse(b) else b for b in picked]
+        np.testing.assert_array_equal(np.concatenate(dense), X[idx])
     np.testing.assert_array_equal(out, X[idx])
 
 
@@ -253,3 +259,28 @@ def test_map_rows_refuses_non_finite_outputs():
         with pytest.raises(ValueError, match="too large"):
             map_rows(scaled, X, 1, width=1)
     assert_array_equal(map_rows(scaled, X[:1], 1, width=1), [[1e10]])
+
+
+def test_validation_split_copies_no_training_data(tmp_path, digits, monkeypatch):
+    # The held-out rows and the training rows are index arrays into the file:
+    # a fit with validation_fraction allocates what one without does, about
+    # (blocks of 64 kB here instead of 16 MB, so that the data is many blocks).
+    import tracemalloc
+
+    from skdbn import _outofcore
+
+    monkeypatch.setattr(_outofcore, "BLOCK_BYTES", 2**16)
+    X = np.tile(digits[0], (4, 1))  # 7,188 x 64 float32: 1.8 MB
+    mapped = to_memmap(tmp_path / "X.npy", X)
+    peaks = []
+    for fraction in (None, 0.1):
+        rbm = RBMTransformer(8, n_iter=1, validation_fraction=fraction, random_state=0)
+        tracemalloc.start()
+        rbm.fit(mapped)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < peaks[0] + 0.2 * X.nbytes, peaks
+    in_memory = RBMTransformer(8, n_iter=2, validation_fraction=0.1, random_state=0)
+    from_file = RBMTransformer(8, n_iter=2, validation_fraction=0.1, random_state=0)
+    assert_array_equal(in_memory.fit(X).components_, from_file.fit(mapped).components_)
+    assert in_memory.validation_free_energy_ == from_file.validation_free_energy_

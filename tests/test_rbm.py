@@ -280,6 +280,9 @@ def test_validation_monitoring_and_verbose(digits, capsys):
     assert len(out) == 2 and out[0].startswith("Iteration 1, loss = ")
     assert "free energy train" in out[0] and "gap" in out[0] and "time" in out[0]
     assert _fit(digits).validation_free_energy_ is None
+    curves = (list(rbm.train_free_energy_), list(rbm.validation_free_energy_))
+    rbm.partial_fit(digits)  # goes on; the recorded curves stay
+    assert (rbm.train_free_energy_, rbm.validation_free_energy_) == curves
 
 
 def test_invalid_input_and_parameters(digits):
