@@ -253,6 +253,8 @@ class _BaseDBNNetwork(
         )
 
     def _fine_tune(self, X, Y, sample_weight, rng, incremental):
+        if self.verbose and not incremental:  # after the pre-training lines
+            print(f"[{type(self).__name__}] fine-tuning")
         objective = _network.NetworkObjective(
             self.coefs_,
             self.intercepts_,

@@ -462,6 +462,11 @@ def test_gaussian_visible_units_and_verbose(digits, capsys):
         visible_units="gaussian", rbm_learning_rate=0.005, max_iter=50, **SMALL
     ).fit(X_std, y)
     assert clf.score(X_std, y) > 0.9
+    DBNClassifier((8,), rbm_n_iter=1, max_iter=2, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    header = lines.index("[DBNClassifier] fine-tuning")  # after pre-training
+    assert lines[header - 2] == "[DBNClassifier] pre-training layer 1/1"
+    assert lines[header + 1].startswith("Iteration 1, loss = ")
 
 
 @pytest.mark.parametrize(
