@@ -17,8 +17,9 @@ draw its :math:`\\pm 3\\sigma` band as error bars: it lands on the exact curve.
 
 With a constant learning rate, PCD's likelihood climbs, then oscillates below
 CD-1's: the persistent chains and the weights chase each other. Letting the
-learning rate decay to a tenth over the run (``learning_rate_schedule='linear'``,
-as in Tieleman's experiments) settles it. On this small model, read the curves
+learning rate decay linearly over the run, to ``1 / n_iter`` of its start in
+the last epoch (``learning_rate_schedule='linear'``, as in Tieleman's
+experiments), settles it. On this small model, read the curves
 rather than a ranking: PCD's advantage as a density model is documented for
 larger models and longer training on MNIST (see ``benchmarks/bench_likelihood.py``
 for 500 hidden units, where ``log Z`` needs AIS).

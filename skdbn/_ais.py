@@ -183,15 +183,16 @@ def check_betas(betas):
 def log_mean_exp_band(log_weights, n_sigma=3.0):
     """``(log mean w, log(mean w - n_sigma se), log(mean w + n_sigma se))``.
 
-    ``se = std(w, ddof=1) / sqrt(n)`` (0 for one weight); computed after shifting
-    by ``max(log w)``, so nothing overflows. The low end is ``-inf`` when
-    ``n_sigma se`` exceeds the mean.
+    ``se = std(w, ddof=1) / sqrt(n)``; computed after shifting by ``max(log w)``,
+    so nothing overflows. The low end is ``-inf`` when ``n_sigma se`` exceeds
+    the mean. One weight says nothing about the spread: the band is then
+    ``(-inf, inf)``, never the single point that marks an exact value.
     """
     lw = np.asarray(log_weights, dtype=np.float64)
     shift = lw.max()
     w = np.exp(lw - shift)
     mean = w.mean()
-    se = w.std(ddof=1) / np.sqrt(w.size) if w.size > 1 else 0.0
+    se = w.std(ddof=1) / np.sqrt(w.size) if w.size > 1 else np.inf
     low = mean - n_sigma * se
     with np.errstate(divide="ignore"):
         log_low = np.log(low) if low > 0 else -np.inf

@@ -572,7 +572,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             training data). None uses the model's own visible biases. This only
             changes the variance of the AIS estimate, not what it estimates.
         n_runs : int, default=100
-            Independent AIS runs (advanced together as one batch).
+            Independent AIS runs (advanced together as one batch); the band
+            needs at least 2 (with one it is infinite).
         n_betas : int or array-like, default=10000
             Number of inverse temperatures (at least 3, spaced as in the 2008
             paper: denser near 1), or the temperatures themselves, non-decreasing

@@ -194,6 +194,13 @@ def test_rbm_ais_with_three_temperatures():
     assert np.isfinite(rbm.log_partition_)
 
 
+def test_one_run_gives_no_band():
+    # One importance weight says nothing about the estimate's spread: an
+    # infinite band, not the zero-width band of an exact value.
+    mean, low, high = _ais.log_mean_exp_band(np.array([3.5]))
+    assert mean == 3.5 and (low, high) == (-np.inf, np.inf)
+
+
 def test_log_mean_exp_band_is_stable():
     mean, low, high = _ais.log_mean_exp_band(np.array([1000.0, 1000.0, 1000.0]))
     assert mean == low == high == 1000.0
