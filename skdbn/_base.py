@@ -108,10 +108,11 @@ class GradientDescentMixin:
         """Sample weights times class weights, or None when both are absent.
 
         The objective is the weighted *mean* loss, so only the ratios of the
-        weights matter: they are checked in float64, divided by the largest one
-        and only then cast to X's dtype, so that tiny or huge weights neither
-        underflow nor overflow in float32 (and the same weights times any
-        constant give the same model).
+        weights matter: they are checked in float64, scaled to mean 1 (what the
+        mini-batch objective expects, see ``_network._batch_weights``) and only
+        then cast to X's dtype, so that tiny or huge weights neither underflow
+        nor overflow in float32 (and the same weights times any constant give
+        the same model).
         """
         class_weight = getattr(self, "class_weight", None)
         if sample_weight is None and class_weight is None:
@@ -127,7 +128,7 @@ class GradientDescentMixin:
                 "The sample weights sum to zero or less (after class_weight): at "
                 "least one sample must have a positive weight."
             )
-        return sample_weight.astype(X.dtype, copy=False)
+        return _unit_mean(sample_weight).astype(X.dtype, copy=False)
 
     def _fit_network(
         self, objective, X, Y, sample_weight, *, incremental, rng, score, stratify
@@ -148,6 +149,16 @@ class GradientDescentMixin:
                 rng=rng,
                 stratify=stratify,
             )
+            if sample_weight is not None:  # both parts need some weight
+                for part, name in ((sample_weight, "training"), (sw_val, "validation")):
+                    if not part.sum() > 0:
+                        raise ValueError(
+                            f"The sample weights of the {name} part of the "
+                            "early-stopping split sum to zero or less: give more "
+                            "samples a positive weight or change "
+                            "validation_fraction."
+                        )
+                sample_weight = _unit_mean(sample_weight)
             validation = (X_val, Y_val, sw_val, lambda *v: score(objective, *v))
         if getattr(self, "_optimizer", None) is None or not incremental:
             self._optimizer = self._make_optimizer(objective.params)
@@ -179,6 +190,12 @@ class GradientDescentMixin:
                 incremental=incremental,
             )
         return self
+
+
+def _unit_mean(sample_weight):
+    """The weights divided by their mean (in their dtype)."""
+    mean = sample_weight.mean(dtype=np.float64)
+    return (sample_weight / mean).astype(sample_weight.dtype, copy=False)
 
 
 def classification_labels(y, *, input_name="y"):

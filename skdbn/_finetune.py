@@ -77,8 +77,8 @@ _FINE_TUNING_DOC = """
         Maximum fine-tuning epochs.
     tol : float, default=1e-4
         Fine-tuning stops when the training loss (or the validation score with
-        ``early_stopping``) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs.
+        ``early_stopping``) has not improved by ``tol`` for more than
+        ``n_iter_no_change`` consecutive epochs (as in MLPClassifier).
     n_iter_no_change : int, default=10
         Epochs without improvement tolerated by ``tol``.
     early_stopping : bool, default=False

@@ -43,9 +43,13 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
 
         with ``l1_ratio`` taken as 0 for 'l2' and 1 for 'l1'. The L1 part is
         minimised by its subgradient, so coefficients shrink towards zero but are
-        not set exactly to zero. ``LogisticRegression(C=C)`` with an L2 penalty
-        solves the same problem as ``alpha = 1 / (C * sum(sample_weight))`` (``1 /
-        (C * n_samples)`` without sample weights).
+        not set exactly to zero, and the ``gtol`` rule cannot fire at a sparse
+        solution (``tol`` stops it). ``LogisticRegression(C=C)`` with an L2
+        penalty solves the same problem as ``alpha = 1 / (C * sum(s))``, where
+        ``s`` are the sample weights times the class weights (``1 / (C *
+        n_samples)`` without either). With mini-batches (and in ``partial_fit``,
+        within each call) the weights are scaled to mean 1, so that the
+        mini-batch gradients average to the gradient of this objective.
     alpha : float, default=1e-4
         Strength of the penalty.
     l1_ratio : float, default=0.15
@@ -78,8 +82,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         Maximum number of epochs (passes over the training data).
     tol : float, default=1e-4
         Training stops when the training loss (or, with ``early_stopping``, the
-        validation score) has not improved by at least ``tol`` for
-        ``n_iter_no_change`` consecutive epochs.
+        validation score) has not improved by at least ``tol`` for more than
+        ``n_iter_no_change`` consecutive epochs (as in MLPClassifier).
     n_iter_no_change : int, default=10
         Number of epochs without improvement tolerated by the ``tol`` rule.
     gtol : float, default=1e-6
@@ -272,6 +276,14 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             The updated estimator.
         """
         self._check_incremental()
+        if isinstance(self.class_weight, str):  # 'balanced'
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one call "
+                "sees one chunk of the classes. Compute the weights once, e.g. "
+                "sklearn.utils.class_weight.compute_class_weight('balanced', "
+                "classes=classes, y=y) on a large enough sample, and pass them "
+                "as a dict."
+            )
         first = not hasattr(self, "coef_")
         X, y = validate(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=first

@@ -96,9 +96,24 @@ def _output_loss_and_delta(Z, Y, weights, output_activation, scale=1.0):
 
 
 def _normalised_weights(sample_weight, n, dtype):
+    """Weights summing to one: a weighted mean over these rows (evaluation)."""
     if sample_weight is None:
         return np.full(n, 1 / n, dtype=dtype)
     return (sample_weight / sample_weight.sum(dtype=np.float64)).astype(dtype)
+
+
+def _batch_weights(sample_weight, n, dtype):
+    """``s_i / n`` for a mini-batch of ``n`` rows (training).
+
+    Dividing by the batch's own weight sum would give every batch the same
+    pull whatever its weight (with one row per batch the weights would do
+    nothing, and a batch of zero weights would divide 0 by 0). The estimators
+    scale the weights to mean 1 over the training set instead, so that the
+    batches' gradients average to the gradient of the weighted mean loss.
+    """
+    if sample_weight is None:
+        return np.full(n, 1 / n, dtype=dtype)
+    return (sample_weight / n).astype(dtype)
 
 
 def data_loss(
@@ -168,6 +183,8 @@ def loss_and_gradients(
         Targets: one-hot rows for softmax, 0/1 indicators for sigmoid, values for
         identity.
     sample_weight : ndarray of shape (n_samples,) or None
+        Weights relative to the training set's mean weight: the data term is
+        ``sum_i(s_i * loss_i) / n_samples`` (see :func:`_batch_weights`).
     coefs, intercepts : list of ndarray
     coef_grads, intercept_grads : list of ndarray
         Arrays shaped like ``coefs`` and ``intercepts``, overwritten with the gradient.
@@ -192,7 +209,7 @@ def loss_and_gradients(
     if workspace is None or workspace.n_rows < n:
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         workspace = Workspace(layer_units, n, dtype)
-    weights = _normalised_weights(sample_weight, n, dtype)
+    weights = _batch_weights(sample_weight, n, dtype)
     activations = forward(
         X, coefs, intercepts, hidden_activation, None, workspace.activations, masks
     )

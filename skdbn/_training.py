@@ -196,9 +196,9 @@ class _EpochRunner:
         self.shuffle = shuffle and batch_size < self.n  # full batch: order is moot
         self.rng = rng
         self.track_grad = track_grad
-        self.total_weight = (
-            self.n if sample_weight is None else sample_weight[self.order].sum()
-        )
+        # Mini-batch losses are sums of weighted losses over the batch's rows
+        # (weights of mean 1), so rows, not weights, make up the epoch's mean.
+        self.total_weight = self.n
         # Memory-mapped X: batches are copied out of the file and its pages let go,
         # even in order (a view would leave every page it touched mapped).
         self._mapping = _outofcore.file_mapping(X)
@@ -231,7 +231,7 @@ class _EpochRunner:
         total = 0.0
         for batch in gen_batches(self.n, self.batch_size):
             Xb, yb, swb = self._batch(batch)
-            weight = Xb.shape[0] if swb is None else swb.sum()
+            weight = Xb.shape[0]
             # The objective applies the optimiser's first factor (see _optimizers),
             # unless it is 0 (a learning rate that underflowed) and would hide the
             # gradient from grad_sum.

@@ -111,6 +111,14 @@ def test_multiclass_shapes_and_probabilities(digits):
     assert_allclose(proba.sum(axis=1), 1.0)
     assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-8)
     assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    scores = clf.decision_function(X)
+    assert_allclose(scores, X @ clf.coef_.T + clf.intercept_, rtol=1e-10)
+    # penalty=None means no penalty, whatever alpha says.
+    free = [
+        LogisticRegressionGD(penalty=None, alpha=alpha, max_iter=20).fit(X, y).coef_
+        for alpha in (0.0, 1.0)
+    ]
+    assert_array_equal(free[0], free[1])
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -175,12 +183,23 @@ def test_adaptive_schedule_lowers_learning_rate(capsys):
 
 def test_stopping_rules(digits):
     X, y = digits
-    by_tol = LogisticRegressionGD(tol=1e-2, gtol=0).fit(X, y)
+    by_tol = LogisticRegressionGD(tol=1e-2, gtol=0, n_iter_no_change=3).fit(X, y)
     assert by_tol.n_iter_ < 100
+    # It stopped after more than n_iter_no_change (3) epochs in a row that did
+    # not beat the best loss before them by tol, and not earlier.
     losses = np.array(by_tol.loss_curve_)
-    assert losses[-1] > by_tol.best_loss_ - 1e-2  # the last epochs did not improve
-    by_gtol = LogisticRegressionGD(tol=0, n_iter_no_change=1000, gtol=1e-3).fit(X, y)
-    assert by_gtol.n_iter_ < 1000
+    stalled = [losses[i] > losses[:i].min() - 1e-2 for i in range(1, len(losses))]
+    runs = np.convolve(stalled, np.ones(4, dtype=int), mode="valid") == 4
+    assert runs[-1] and not runs[:-1].any()
+    # gtol measures the gradient itself, whatever the step size.
+    for lr in (0.1, 1.0):
+        by_gtol = LogisticRegressionGD(
+            learning_rate_init=lr, tol=0, gtol=1e-3, max_iter=5000
+        ).fit(X, y)
+        objective = by_gtol._objective()
+        objective(X, by_gtol._label_binarizer.transform(y).astype(X.dtype))
+        gradient = max(np.abs(g).max() for g in objective.grads)
+        assert by_gtol.n_iter_ < 5000 and gradient < 1e-3
     with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(5\\)"):
         LogisticRegressionGD(max_iter=5).fit(X, y)
 
@@ -242,6 +261,51 @@ def test_warm_start_continues(digits):
         warnings.simplefilter("ignore", ConvergenceWarning)
         cold.fit(X, y)
     assert cold.loss_curve_[0] > loss_first
+
+
+def test_minibatch_sample_weights_reach_the_weighted_optimum():
+    # Each batch's weighted loss is divided by its rows, not by its weights, so
+    # the batch gradients average to the weighted objective's gradient (with
+    # per-batch normalisation, one row per batch made the weights do nothing).
+    X, y = _standardised(load_breast_cancer)
+    sw = np.where(y == 0, 10.0, 1.0)
+    alpha = 0.01
+    ref = LogisticRegression(C=1 / (alpha * sw.sum()), tol=1e-10, max_iter=10000)
+    ref.fit(X, y, sample_weight=sw)
+    plain = LogisticRegression(C=1 / (alpha * len(y)), tol=1e-10, max_iter=10000)
+    plain.fit(X, y)
+    clf = LogisticRegressionGD(
+        alpha=alpha,
+        batch_size=1,
+        momentum=0,
+        learning_rate_init=0.01,
+        max_iter=60,
+        tol=0,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=sw)
+    assert np.abs(clf.coef_ - ref.coef_).max() < 0.06
+    assert np.abs(clf.coef_ - plain.coef_).max() > 0.1
+    assert abs(clf.intercept_[0] - ref.intercept_[0]) < 0.1
+
+
+def test_zero_weight_batches_and_balanced_partial_fit():
+    X, y = _standardised(load_breast_cancer)
+    sw = np.ones(len(y))
+    sw[:10] = 0  # whole mini-batches of weight 0 contribute nothing, no 0 / 0
+    clf = LogisticRegressionGD(batch_size=5, shuffle=False, max_iter=5, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y, sample_weight=sw)
+    assert np.isfinite(clf.coef_).all() and clf.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="part of the early-stopping split sum"):
+        LogisticRegressionGD(early_stopping=True, validation_fraction=0.5).fit(
+            X[:4], [0, 1, 0, 1], sample_weight=[1, 0, 0, 0]
+        )
+    with pytest.raises(ValueError, match="'balanced' is not supported by partial"):
+        LogisticRegressionGD(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
 
 
 def test_class_weight_equals_sample_weight():
