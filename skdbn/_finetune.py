@@ -381,7 +381,8 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
     -----
     If fine-tuning ends predicting one class for every training sample although
     the data has several, a :class:`~sklearn.exceptions.ConvergenceWarning` says
-    so (usually the learning rate is too large or the inputs are not scaled).
+    so (usually the learning rate is too large or the inputs are not scaled),
+    after ``fit`` and after every ``partial_fit`` call (on that call's data).
 
     Recommended settings for MNIST-sized images (pixels scaled to [0, 1]), which
     reach 0.981 test accuracy on average when trained on 8,000 MNIST digits and

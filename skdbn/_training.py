@@ -196,9 +196,6 @@ class _EpochRunner:
         self.shuffle = shuffle and batch_size < self.n  # full batch: order is moot
         self.rng = rng
         self.track_grad = track_grad
-        # Mini-batch losses are sums of weighted losses over the batch's rows
-        # (weights of mean 1), so rows, not weights, make up the epoch's mean.
-        self.total_weight = self.n
         # Memory-mapped X: batches are copied out of the file and its pages let go,
         # even in order (a view would leave every page it touched mapped).
         self._mapping = _outofcore.file_mapping(X)
@@ -231,20 +228,22 @@ class _EpochRunner:
         total = 0.0
         for batch in gen_batches(self.n, self.batch_size):
             Xb, yb, swb = self._batch(batch)
-            weight = Xb.shape[0]
+            # A batch's loss is its rows' mean (of weighted losses, the weights
+            # having mean 1 over the data): rows make up the epoch's mean.
+            rows = Xb.shape[0]
             # The objective applies the optimiser's first factor (see _optimizers),
             # unless it is 0 (a learning rate that underflowed) and would hide the
             # gradient from grad_sum.
             scale = optimizer.gradient_scale
             prescaled = scale != 0
             scale = scale if prescaled else 1.0
-            total += objective(Xb, yb, swb, scale=scale) * weight
-            share = weight / self.total_weight / scale  # of the unscaled gradient
+            total += objective(Xb, yb, swb, scale=scale) * rows
+            share = rows / self.n / scale  # of the unscaled gradient
             for acc, g, tmp in zip(grad_sum, objective.grads, scratch, strict=False):
                 acc += np.multiply(g, share, out=tmp)
             optimizer.update_params(objective.params, objective.grads, prescaled)
         grad_norm = max((float(np.abs(g).max()) for g in grad_sum), default=np.inf)
-        return total / self.total_weight, grad_norm
+        return total / self.n, grad_norm
 
 
 def train(
