@@ -292,7 +292,7 @@ class _BaseDBNNetwork(
             self._check_continuation(Y.shape[1], incremental)
             dtype = self.coefs_[0].dtype
             X, Y = astype(X, dtype), astype(Y, dtype, input_name="y")
-            if not incremental:  # as MLPClassifier: the curves go on
+            if not incremental:  # the curves go on; n_iter_ counts this fit
                 self.n_iter_ = 0
                 _training.restart_stopping(self, early_stopping=self.early_stopping)
         return self._fine_tune(X, Y, sample_weight, rng, incremental)
@@ -533,7 +533,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
 
     def _check_collapse(self, X, y):
         """Warn when fine-tuning predicts one class for every training sample."""
-        if self._label_binarizer.y_type_ == "multilabel-indicator" or not self.n_iter_:
+        if self._multilabel or not self.n_iter_:
             return
         # A healthy network shows two classes within a few hundred rows: look at
         # a spread of 500 first, and at every row only if they all agree.

@@ -251,7 +251,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         if warm:
             check_labels_in(classes, self.classes_)
             X = astype(X, self.coef_.dtype)
-            self.n_iter_ = 0  # as MLPClassifier: epochs of this call; curves go on
+            self.n_iter_ = 0  # epochs of this call (MLP counts on); curves go on
             _training.restart_stopping(self, early_stopping=self.early_stopping)
         else:
             self._initialize(classes, X.shape[1], X.dtype)
