@@ -52,18 +52,29 @@ def unchanged_on_error(method):
     """Decorate ``fit``/``partial_fit``: if it raises, put the estimator's
     attributes back as they were, so a failed call never leaves a half-fitted
     model (``n_features_in_`` of data it was not fitted on, ``classes_`` without
-    weights). Arrays trained in place keep what training left in them: the
-    training loop puts them back to their last finite epoch on divergence.
+    weights), and cut the history lists (``loss_curve_``...) back to their
+    length. A cold ``fit`` thus leaves the estimator exactly as it was. Arrays
+    trained in place (``partial_fit``, warm starts, a DBN's layers) keep what
+    training left in them, which on divergence is their last finite epoch:
+    copying a whole model on every ``partial_fit`` call would cost more than a
+    small chunk's epoch.
     """
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         saved = dict(vars(self))
+        lengths = {
+            name: len(value)
+            for name, value in saved.items()
+            if name in _training._HISTORY and isinstance(value, list)
+        }
         try:
             return method(self, *args, **kwargs)
         except BaseException:
             vars(self).clear()
             vars(self).update(saved)
+            for name, length in lengths.items():
+                del saved[name][length:]
             raise
 
     return wrapper
@@ -90,7 +101,10 @@ class GradientDescentMixin:
         )
 
     def _check_incremental(self):
-        """What ``partial_fit`` checks first, before any work."""
+        """What ``partial_fit`` checks first, before any work (also the
+        parameters: scikit-learn skips that for a fitted estimator's
+        partial_fit, but parameters set since are used)."""
+        self._validate_params()
         if self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
 
@@ -104,7 +118,7 @@ class GradientDescentMixin:
             self._rng = check_random_state(self.random_state)
         return self._rng
 
-    def _checked_sample_weight(self, X, y, sample_weight):
+    def _checked_sample_weight(self, X, y, sample_weight, incremental=False):
         """Sample weights times class weights, or None when both are absent.
 
         The objective is the weighted *mean* loss, so only the ratios of the
@@ -112,7 +126,9 @@ class GradientDescentMixin:
         mini-batch objective expects, see ``_network._batch_weights``) and only
         then cast to X's dtype, so that tiny or huge weights neither underflow
         nor overflow in float32 (and the same weights times any constant give
-        the same model).
+        the same model). ``partial_fit`` calls share one unit, the mean weight
+        of the first call, so that a chunk of heavier samples (a class weight,
+        chunks of one class) pulls harder than a lighter one.
         """
         class_weight = getattr(self, "class_weight", None)
         if sample_weight is None and class_weight is None:
@@ -128,7 +144,11 @@ class GradientDescentMixin:
                 "The sample weights sum to zero or less (after class_weight): at "
                 "least one sample must have a positive weight."
             )
-        return _unit_mean(sample_weight).astype(X.dtype, copy=False)
+        if not incremental:
+            return _unit_mean(sample_weight).astype(X.dtype, copy=False)
+        if getattr(self, "_weight_unit", None) is None:  # the first call
+            self._weight_unit = scale * sample_weight.mean()
+        return (sample_weight * (scale / self._weight_unit)).astype(X.dtype)
 
     def _fit_network(
         self, objective, X, Y, sample_weight, *, incremental, rng, score, stratify

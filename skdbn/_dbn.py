@@ -300,6 +300,7 @@ class DBNTransformer(
         >>> [rbm.n_iter_ for rbm in dbn.rbms_]
         [6, 6]
         """
+        self._validate_params()  # skipped by scikit-learn once fitted; see _rbm
         first = not hasattr(self, "rbms_")
         X = validate_visible_data(self, X, reset=first)
         rng = check_random_state(self.random_state)

@@ -47,9 +47,9 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         solution (``tol`` stops it). ``LogisticRegression(C=C)`` with an L2
         penalty solves the same problem as ``alpha = 1 / (C * sum(s))``, where
         ``s`` are the sample weights times the class weights (``1 / (C *
-        n_samples)`` without either). With mini-batches (and in ``partial_fit``,
-        within each call) the weights are scaled to mean 1, so that the
-        mini-batch gradients average to the gradient of this objective.
+        n_samples)`` without either). With mini-batches the weights are scaled to
+        mean 1, so that the mini-batch gradients average to the gradient of this
+        objective; ``partial_fit`` calls all use the first call's mean as unit.
     alpha : float, default=1e-4
         Strength of the penalty.
     l1_ratio : float, default=0.15
@@ -282,7 +282,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
                 "sees one chunk of the classes. Compute the weights once, e.g. "
                 "sklearn.utils.class_weight.compute_class_weight('balanced', "
                 "classes=classes, y=y) on a large enough sample, and pass them "
-                "as a dict."
+                "as a dict (partial_fit calls weigh their samples on one scale)."
             )
         first = not hasattr(self, "coef_")
         X, y = validate(
@@ -315,6 +315,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         return classes
 
     def _initialize(self, classes, n_features, dtype):
+        self._weight_unit = None  # set by the first weighted partial_fit call
         self.classes_ = classes
         n_outputs = 1 if classes.size == 2 else classes.size
         self.coef_ = np.zeros((n_outputs, n_features), dtype=dtype)
@@ -335,7 +336,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         )
 
     def _train(self, X, y, sample_weight, incremental):
-        sample_weight = self._checked_sample_weight(X, y, sample_weight)
+        sample_weight = self._checked_sample_weight(X, y, sample_weight, incremental)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return self._fit_network(
             self._objective(),

@@ -391,6 +391,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self : RBMTransformer
             The updated model.
         """
+        # scikit-learn skips this for a fitted estimator, but set_params values
+        # since the last call are used.
+        self._validate_params()
         X = self._validate(X, reset=not hasattr(self, "components_"))
         with _training.stage(self, "training"):
             return self._partial_fit(X, check_random_state(self.random_state))

@@ -431,11 +431,13 @@ def _restore(dst, src):
 
 
 def _record_loss(est, loss, tol):
-    if tol is not None and loss > est.best_loss_ - tol:
+    # None after an early-stopping fit that partial_fit now continues
+    best = np.inf if est.best_loss_ is None else est.best_loss_
+    if tol is not None and loss > best - tol:
         est._no_improvement_count += 1
     else:
         est._no_improvement_count = 0
-    est.best_loss_ = min(est.best_loss_, loss)
+    est.best_loss_ = min(best, loss)
 
 
 def _record_validation(est, objective, validation, tol, best):

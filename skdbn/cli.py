@@ -538,10 +538,8 @@ def _info(args):
         if hasattr(step, "rbms_"):  # DBNTransformer: every layer is an RBM
             curves = [rbm.loss_curve_ for rbm in step.rbms_]
         for i, c in enumerate(curves or []):
-            print(
-                f"    pre-training layer {i + 1}: {len(c)} epochs, "
-                f"reconstruction error {c[-1]:.4g}"
-            )
+            error = f", reconstruction error {c[-1]:.4g}" if c else " (interrupted)"
+            print(f"    pre-training layer {i + 1}: {len(c)} epochs{error}")
         curve = getattr(step, "loss_curve_", None)
         if curve:
             print(f"    training: {len(curve)} epochs, final loss {curve[-1]:.4g}")

@@ -299,3 +299,24 @@ def test_errors_from_training_and_output_are_one_line(workdir):
     )
     assert result.returncode == 2 and "--pretrain-lr 1000.0" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_info_on_a_model_whose_pre_training_was_interrupted(workdir, capsys):
+    # Ctrl-C in layer 1 leaves the layers above with empty curves; the model is
+    # saved and `info` says so instead of failing on them.
+    from skdbn import on_epoch
+    from skdbn.cli import main
+
+    data = _write_digits(workdir / "interrupt.csv", n=60, target=False)
+    model = workdir / "interrupted.skops"
+
+    def interrupt(event):
+        if "layer 1" in event.stage:
+            raise KeyboardInterrupt
+
+    with on_epoch(interrupt):  # the CLI shows the warning after the bar
+        args = ["fit", str(data), "--no-target", "--layers", "4,3", "-o", str(model)]
+        assert main([*args, "--quiet"]) == 0
+    assert "interrupted" in capsys.readouterr().err
+    assert main(["info", str(model)]) == 0
+    assert "pre-training layer 2: 0 epochs (interrupted)" in capsys.readouterr().out

@@ -13,6 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skdbn import LogisticRegressionGD
 from skdbn.datasets import make_xor
@@ -507,3 +508,46 @@ def test_every_optimiser_parameter_changes_the_fit(digits, param, values):
         for value in values
     ]
     assert not np.allclose(fits[0], fits[1])
+
+
+def test_partial_fit_after_early_stopping_and_checked_set_params(digits):
+    X, y = digits
+    clf = LogisticRegressionGD(early_stopping=True, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.best_loss_ is None
+    clf.set_params(early_stopping=False).partial_fit(X, y)  # best_loss_ was None
+    assert np.isfinite(clf.best_loss_)
+    # scikit-learn skips parameter validation in a fitted partial_fit; skdbn not.
+    with pytest.raises(InvalidParameterError, match="alpha"):
+        clf.set_params(alpha=-1.0).partial_fit(X, y)
+
+
+def test_failed_warm_fit_puts_the_history_back(digits):
+    X, y = digits
+    clf = LogisticRegressionGD(max_iter=5, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        with pytest.raises(ConvergenceWarning):
+            clf.fit(X, y)
+    assert clf.n_iter_ == 5 and len(clf.loss_curve_) == 5 and clf.t_ == 5 * len(y)
+
+
+def test_class_weight_holds_across_partial_fit_calls(digits):
+    # The calls share one weight unit (the first call's mean): chunks of one
+    # class each still feel their class weight.
+    X, y = digits
+    X, y = X[y < 2], y[y < 2]
+    coefs = []
+    for class_weight in (None, {0: 1, 1: 10}):
+        clf = LogisticRegressionGD(class_weight=class_weight, random_state=0)
+        for _ in range(3):
+            for label in (0, 1):
+                rows = y == label
+                clf.partial_fit(X[rows], y[rows], classes=[0, 1])
+        coefs.append(clf.intercept_[0])
+    assert coefs[1] > coefs[0] + 0.1  # class 1 weighs more: a larger intercept

@@ -176,3 +176,15 @@ def test_dbn_transformer_partial_fit_applies_set_params(digits):
         name = next(iter(change))
         with pytest.raises(ValueError, match=f"cannot change {name}="):
             other.set_params(**change).partial_fit(X)
+
+
+def test_rbm_partial_fit_validates_parameters_set_since(digits):
+    X = digits[0][:200]
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    rbm = RBMTransformer(n_components=4, random_state=0).partial_fit(X)
+    with pytest.raises(InvalidParameterError, match="'k' parameter"):
+        rbm.set_params(k=0, persistent=True).partial_fit(X)
+    dbn = DBNTransformer((4, 3), random_state=0).partial_fit(X)
+    with pytest.raises(InvalidParameterError, match="'rbm_learning_rate' param"):
+        dbn.set_params(rbm_learning_rate=-1.0).partial_fit(X)
