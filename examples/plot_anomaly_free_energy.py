@@ -23,12 +23,13 @@ normal, _ = make_bars_and_stripes(300, size=6, noise=0.02, random_state=1)
 
 rng = np.random.RandomState(2)
 random_images = (rng.rand(300, 36) < 0.5).astype(float)
-bars, _ = make_bars_and_stripes(300, size=6, random_state=3)
-stripes, _ = make_bars_and_stripes(300, size=6, random_state=4)
-plaids = np.maximum(
-    bars.reshape(-1, 6, 6), stripes.reshape(-1, 6, 6).transpose(0, 2, 1)
-)
-plaids = plaids.reshape(-1, 36)
+# Plaids: some columns on (a bar pattern) OR some rows on (a stripe pattern).
+# With neither set of lines all on or all off, no plaid is a bar or stripe image.
+cols = rng.randint(2, size=(1000, 6))
+rows = rng.randint(2, size=(1000, 6))
+mixed = (cols.sum(1) % 6 > 0) & (rows.sum(1) % 6 > 0)
+plaids = np.maximum(cols[mixed, None, :], rows[mixed, :, None])[:300]
+plaids = plaids.reshape(-1, 36).astype(float)
 
 rbm = RBMTransformer(
     n_components=32, learning_rate=0.05, n_iter=30, batch_size=20, random_state=0

@@ -74,17 +74,19 @@ def _show_grid(ax, grid, cmap, vmin, vmax):
 
 
 def _first_layer(estimator):
-    """First-layer weights as (n_units, n_features) from an array or estimator."""
-    est = _final_step(estimator)
-    if hasattr(est, "rbms_"):
-        return est.rbms_[0].components_
-    if hasattr(est, "components_"):
-        return est.components_
-    if hasattr(est, "coefs_"):
-        return est.coefs_[0].T
-    if hasattr(est, "coef_"):
-        return np.atleast_2d(est.coef_)
-    return np.atleast_2d(np.asarray(est))
+    """First-layer weights as (n_units, n_features) from an array, an estimator
+    or a pipeline (its first step with weights: the RBM before a classifier)."""
+    steps = [step for _, step in getattr(estimator, "steps", [])] or [estimator]
+    for est in steps:
+        if hasattr(est, "rbms_"):
+            return est.rbms_[0].components_
+        if hasattr(est, "components_"):
+            return est.components_
+        if hasattr(est, "coefs_"):
+            return est.coefs_[0].T
+        if hasattr(est, "coef_"):
+            return np.atleast_2d(est.coef_)
+    return np.atleast_2d(np.asarray(estimator))
 
 
 def plot_filters(
@@ -100,8 +102,8 @@ def plot_filters(
     weights : ndarray of shape (n_units, n_features) or fitted estimator
         An array (e.g. ``rbm.components_``), or a fitted RBMTransformer,
         DBNTransformer (its first RBM), DBNClassifier or DBNRegressor (the first
-        layer's fine-tuned weights), LogisticRegressionGD, or a pipeline ending
-        in one of them.
+        layer's fine-tuned weights), LogisticRegressionGD, or a pipeline (its
+        first step with weights: the RBM of RBM -> classifier).
     image_shape : tuple of int, default=None
         Shape of one image; None takes a square.
     n_filters : int, default=100

@@ -90,6 +90,30 @@ def test_load_mnist_from_idx_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("SKDBN_DATA")
     with pytest.raises(FileNotFoundError, match="SKDBN_DATA"):
         load_mnist()
+    # Three labels for two images: misaligned rows are refused, by file name.
+    with gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 3, 1]))
+    with pytest.raises(ValueError, match="2 images but .*labels-idx1.* 3 labels"):
+        load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "name, content, match",
+    [
+        ("cut.gz", None, "not a complete gzip file"),  # a truncated gzip stream
+        ("raw.gz", bytes([0, 0, 8, 1, 0, 0, 0, 1, 5]), "not a complete gzip file"),
+        ("header", bytes([0, 0, 8, 3, 0, 0]), "truncated: its header announces 3"),
+    ],
+)
+def test_corrupt_idx_files_name_the_file(tmp_path, name, content, match):
+    path = tmp_path / name
+    if content is None:
+        whole = gzip.compress(bytes([0, 0, 8, 1, 0, 0, 0, 4, 1, 2, 3, 4]))
+        content = whole[: len(whole) // 2]
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match) as info:
+        load_idx(path)
+    assert str(path) in str(info.value)
 
 
 def _write(tmp_path, text, name="data.csv"):

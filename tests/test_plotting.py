@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.pipeline import make_pipeline
 
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
@@ -71,6 +72,11 @@ def test_plot_filters_from_arrays_and_estimators(X, y, dbn, clf):
     assert_not_blank(plot_filters(clf, title="fine-tuned"))
     logistic = LogisticRegressionGD(max_iter=50, tol=0.1).fit(X, y)
     assert_not_blank(plot_filters(logistic))
+    # A pipeline shows its first weights: the RBM's 25 filters, not the
+    # classifier's coefficients on them (10 x 25, also a drawable square).
+    pipe = make_pipeline(RBMTransformer(25, n_iter=2, random_state=0), logistic)
+    fig = plot_filters(pipe.fit(X, y))
+    assert any("(25 hidden units)" in text.get_text() for text in fig.texts)
 
 
 def test_plot_samples(dbn):

@@ -9,12 +9,15 @@ from sklearn.preprocessing import minmax_scale
 def load_nudged_digits(*, scale=True, dtype=np.float32):
     """scikit-learn's 8x8 digits, each also shifted by one pixel four ways.
 
-    The data of scikit-learn's example "Restricted Boltzmann Machine features
+    The images of scikit-learn's example "Restricted Boltzmann Machine features
     for digit classification": the 1,797 images of
     :func:`sklearn.datasets.load_digits` followed by the same images moved one
     pixel down, up, right and left (zeros fill the vacated border), which
     multiplies the training data by five and teaches translation invariance.
-    It ships with scikit-learn, so nothing is downloaded.
+    The example stacks the shifted copies in another order (up, left, right,
+    down), so the same ``train_test_split`` draws a different split; the test
+    suite rebuilds the example's order where it compares with it. It ships with
+    scikit-learn, so nothing is downloaded.
 
     Parameters
     ----------

@@ -2,6 +2,7 @@
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -44,13 +45,21 @@ def load_idx(path):
     """
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ValueError(f"{path} is not a complete gzip file ({exc}).") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number).")
     dtype = np.dtype(_IDX_DTYPES[data[2]])
     n_dims = data[3]
     header = 4 + 4 * n_dims
+    if len(data) < header:
+        raise ValueError(
+            f"{path} is truncated: its header announces {n_dims} dimensions but "
+            f"the file ends after {len(data)} bytes."
+        )
     shape = tuple(
         int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(n_dims)
     )
@@ -121,8 +130,19 @@ def load_mnist(path=None, *, subset="test", dtype=np.float32):
                 continue
             missing = stems[files.index(None)]
             raise FileNotFoundError(f"{missing}(.gz) not found in {folder}.")
-        images.append(load_idx(files[0]).reshape(-1, 28 * 28))
-        labels.append(load_idx(files[1]).astype(np.int64))
+        pixels, digits = load_idx(files[0]), load_idx(files[1])
+        if pixels.ndim != 3 or pixels.shape[1:] != (28, 28) or digits.ndim != 1:
+            raise ValueError(
+                f"{files[0]} and {files[1]} hold arrays of shapes {pixels.shape} "
+                f"and {digits.shape}, not (n, 28, 28) images and (n,) labels."
+            )
+        if len(pixels) != len(digits):
+            raise ValueError(
+                f"{files[0]} holds {len(pixels)} images but {files[1]} holds "
+                f"{len(digits)} labels."
+            )
+        images.append(pixels.reshape(-1, 28 * 28))
+        labels.append(digits.astype(np.int64))
     if not images:
         raise FileNotFoundError(f"No MNIST IDX files found in {folder}.")
     X = np.concatenate(images).astype(dtype)
