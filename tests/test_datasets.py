@@ -95,6 +95,14 @@ def test_load_mnist_from_idx_folder(tmp_path, monkeypatch):
         f.write(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 3, 1]))
     with pytest.raises(ValueError, match="2 images but .*labels-idx1.* 3 labels"):
         load_mnist(tmp_path)
+    with pytest.raises(ValueError, match="float dtype"):
+        load_mnist(tmp_path, dtype=np.uint8)
+    with pytest.raises(FileNotFoundError, match="is a file, not a folder"):
+        load_mnist(tmp_path / "t10k-labels-idx1-ubyte.gz")
+    # 'all' skips a set with neither file, but not one with half of its files.
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="train-labels-idx1-ubyte"):
+        load_mnist(tmp_path, subset="all")
 
 
 @pytest.mark.parametrize(

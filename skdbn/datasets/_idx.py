@@ -117,17 +117,22 @@ def load_mnist(path=None, *, subset="test", dtype=np.float32):
             )
     folder = Path(path)
     if not folder.is_dir():
-        raise FileNotFoundError(f"MNIST folder {folder} does not exist.")
+        what = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise FileNotFoundError(f"MNIST folder {folder} {what}.")
     subsets = ["train", "test"] if subset == "all" else [subset]
     if any(s not in _MNIST_FILES for s in subsets):
         raise ValueError(f"subset must be 'train', 'test' or 'all', got {subset!r}.")
+    if not np.issubdtype(dtype, np.floating):
+        raise ValueError(
+            f"dtype must be a float dtype (pixels in [0, 1]), got {dtype}."
+        )
     images, labels = [], []
     for name in subsets:
         stems = _MNIST_FILES[name]
         files = [_find(folder, stem) for stem in stems]
         if None in files:
-            if subset == "all":
-                continue
+            if subset == "all" and files == [None, None]:
+                continue  # 'all' reads the sets that are there, whole
             missing = stems[files.index(None)]
             raise FileNotFoundError(f"{missing}(.gz) not found in {folder}.")
         pixels, digits = load_idx(files[0]), load_idx(files[1])
