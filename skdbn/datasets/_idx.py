@@ -97,8 +97,8 @@ def load_mnist(path=None, *, subset="test", dtype=np.float32):
         downloaded.
     subset : {'test', 'train', 'all'}, default='test'
         Which files to read; 'all' concatenates the training and test sets that
-        are present.
-    dtype : dtype, default=np.float32
+        are present (a set with only one of its two files is an error).
+    dtype : float dtype, default=np.float32
         Dtype of the returned pixels, scaled to [0, 1].
 
     Returns
