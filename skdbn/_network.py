@@ -309,7 +309,7 @@ class NetworkObjective:
             self._masks = [np.empty_like(a) for a in self.workspace.activations[:-1]]
         masks = self._draw_masks(X.shape[0]) if self.dropout else None
         options = self.options
-        if self.alpha_per_sample:
+        if self.alpha_per_sample and options["alpha"]:  # alpha=0: nothing to divide
             options = {**options, "alpha": options["alpha"] / X.shape[0]}
         return loss_and_gradients(
             X,
