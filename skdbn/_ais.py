@@ -32,6 +32,7 @@ from ._cd import (
     free_energy,
     marginal_visible_biases,
     sample_bernoulli,
+    sample_logistic,
     sample_visible,
 )
 
@@ -220,8 +221,9 @@ class _AISRuns:
         """Draw ``v`` from the base-rate model (the ``beta = 0`` distribution)."""
         self.V[...] = self.a_base
         if self.units == "bernoulli":
-            sigmoid(self.V, out=self.V)
-        sample_visible(self.V, self.gen, self.units, out=self.V, noise=self.noise_v)
+            sample_logistic(self.V, self.gen, out=self.V)
+        else:
+            sample_visible(self.V, self.gen, self.units, self.V, self.noise_v)
 
     def accumulate(self, beta_prev, beta):
         """Add ``log f_beta(v) - log f_beta_prev(v)`` to the log weights."""
@@ -243,14 +245,14 @@ class _AISRuns:
 
     def transition(self, beta):
         """One Gibbs sweep at ``beta`` (``X`` holds ``V @ W.T + b`` already)."""
-        P = sigmoid(np.multiply(self.X, beta, out=self.S), out=self.S)
-        H = sample_bernoulli(P, self.gen, out=self.T)
+        H = sample_logistic(np.multiply(self.X, beta, out=self.T), self.gen, self.T)
         V = np.matmul(H, self.W, out=self.V)
         V *= beta
         V += (1 - beta) * self.a_base + beta * self.a
         if self.units == "bernoulli":
-            sigmoid(V, out=V)
-        sample_visible(V, self.gen, self.units, out=V, noise=self.noise_v)
+            sample_logistic(V, self.gen, out=V)
+        else:
+            sample_visible(V, self.gen, self.units, out=V, noise=self.noise_v)
 
 
 def ais_log_partition(

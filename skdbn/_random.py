@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 _ONE_FLOAT32 = np.uint32(0x3F800000)  # the bits of 1.0f
+_TWO_FLOAT32 = np.uint32(0x40000000)  # the bits of 2.0f
 
 
 def random_bits(generator, shape, dtype=np.uint32):
@@ -29,18 +30,19 @@ def random_bits(generator, shape, dtype=np.uint32):
     return words.view(dtype)[:size].reshape(shape)
 
 
-def uniform(generator, shape, order="C"):
+def uniform(generator, shape, order="C", signed=False):
     """Uniform float32 values on ``[0, 1)``, multiples of ``2**-23``, in a new array.
 
     The 23 high bits of a random word become the mantissa of a float in ``[1, 2)``,
     from which 1 is subtracted exactly. ``order`` is the memory layout, to match
-    the array the values are compared with.
+    the array the values are compared with. ``signed``: ``2 u - 1`` instead, on
+    ``[-1, 1)`` (a float in ``[2, 4)`` minus 3), from the same bits.
     """
     bits = random_bits(generator, (math.prod(shape),))
     bits >>= 9
-    bits |= _ONE_FLOAT32
+    bits |= _TWO_FLOAT32 if signed else _ONE_FLOAT32
     values = bits.view(np.float32)
-    values -= 1
+    values -= 3 if signed else 1
     return values.reshape(shape, order=order)
 
 
@@ -55,6 +57,21 @@ def bernoulli(P, generator, out=None):
     if out is None:
         out = np.empty_like(P)
     return np.less(noise, P, out=out)
+
+
+def bernoulli_tanh(T, generator, out=None):
+    """Binary states, 1 with probability ``(1 + T) / 2``, in ``T``'s dtype.
+
+    For ``T = tanh(z / 2)`` that probability is ``sigmoid(z)``: comparing ``T``
+    with ``2 u - 1`` makes the same draw as comparing ``sigmoid(z)`` with ``u``
+    (the same bits give the same ``u``) without the two passes that turn ``T``
+    into probabilities. ``out`` may be ``T``.
+    """
+    order = "F" if T.ndim > 1 and T.strides[0] < T.strides[1] else "C"
+    noise = uniform(generator, T.shape, order, signed=True)
+    if out is None:
+        out = np.empty_like(T)
+    return np.less(noise, T, out=out)
 
 
 def keep_mask(generator, out, rate):

@@ -710,9 +710,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         gen = self._generator(random_state)
         W, b, a = self._params(v.dtype)
         h = _cd.sample_bernoulli(_cd.hidden_probs(v, W, b), gen)
-        return _cd.sample_visible(
-            _cd.visible_means(h, W, a, self.visible_units), gen, self.visible_units
-        )
+        return _cd.visible_states(h, W, a, gen, self.visible_units)
 
     @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, *, n_steps=1000, random_state=None):

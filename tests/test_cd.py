@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdbn import _cd
+from skdbn._activations import sigmoid
 from skdbn._optimizers import SGD
 
 
@@ -126,6 +127,22 @@ def test_conditionals_and_sampling():
     assert_allclose(S.mean(axis=0), [0.2, 0.7], atol=0.01)
     G = _cd.sample_visible(np.full((20000, 1), 3.0), gen, "gaussian")
     assert_allclose([G.mean(), G.std()], [3.0, 1.0], atol=0.03)
+
+
+@pytest.mark.parametrize("units", ["bernoulli", "gaussian"])
+def test_visible_states_are_sampled_means_from_the_same_draws(units):
+    # visible_states skips the Bernoulli means (sample_logistic) but makes the
+    # same draws as visible_means then sample_visible.
+    W, b, a = _tiny_rbm(40, 6, seed=3)
+    H = (np.random.default_rng(1).random((500, 6)) < 0.5).astype(float)
+    gen = lambda: np.random.Generator(np.random.SFC64(7))  # noqa: E731
+    got = _cd.visible_states(H, 3 * W, a, gen(), units)
+    means = _cd.visible_means(H, 3 * W, a, units)
+    assert_array_equal(got, _cd.sample_visible(means, gen(), units))
+    Z = np.linspace(-30, 30, 4001).reshape(1, -1)
+    assert_array_equal(
+        _cd.sample_logistic(Z, gen()), _cd.sample_bernoulli(sigmoid(Z), gen())
+    )
 
 
 def _exact_gradient(data, W, b, a):

@@ -37,6 +37,26 @@ def test_bernoulli_frequencies_and_exact_ends(dtype):
     assert np.all(np.abs(freq - P[0]) <= 4 * se + 1e-12)
 
 
+def test_signed_uniform_is_two_u_minus_one_from_the_same_bits():
+    s = _random.uniform(_gen(3), (1001,), signed=True)
+    u = _random.uniform(_gen(3), (1001,))
+    assert s.dtype == np.float32 and s.min() >= -1 and s.max() < 1
+    assert_array_equal(s, 2 * u - 1)  # exact: the same draws, rescaled
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bernoulli_tanh_makes_the_draws_of_bernoulli(dtype):
+    # 1 with probability (1 + T) / 2: the same states as bernoulli of that
+    # probability from the same generator state, ends included.
+    T = np.linspace(-1, 1, 3000).astype(dtype).reshape(3, 1000, order="F")
+    S = _random.bernoulli_tanh(T, _gen(4))
+    assert S.dtype == dtype and S.flags.f_contiguous
+    assert_array_equal(S, _random.bernoulli((1 + T.astype(np.float64)) / 2, _gen(4)))
+    ends = np.tile(np.array([-1, 1], dtype), (1000, 1))
+    many = _random.bernoulli_tanh(ends, _gen(5))
+    assert many[:, 0].max() == 0 and many[:, 1].min() == 1
+
+
 def test_bernoulli_in_place_and_column_major():
     P = np.asfortranarray(np.full((500, 8), 0.25))
     out = _random.bernoulli(P, _gen(1), out=P)
