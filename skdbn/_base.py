@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _training
+from ._callsite import user_stacklevel
 from ._optimizers import SGD, Adam
 
 GD_PARAMETER_CONSTRAINTS = {
@@ -188,7 +189,7 @@ class GradientDescentMixin:
                 f"batch_size={self.batch_size} is larger than the {X.shape[0]} "
                 f"training samples: it is clipped to {X.shape[0]}.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         with _training.stage(self, self._training_stage):
             _training.train(

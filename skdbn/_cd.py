@@ -270,9 +270,10 @@ class RBMObjective:
         self.chains = np.zeros((n_chains, W.shape[0]), W.dtype) if persistent else None
         self._capacity = 0
 
-    def __getstate__(self):  # work buffers are not worth pickling
+    def __getstate__(self):  # work buffers (gradients included) are not worth pickling
         state = self.__dict__.copy()
         state["_capacity"] = 0
+        state["grads"] = None
         for name in (
             "_V",
             "_H",
@@ -284,6 +285,10 @@ class RBMObjective:
         ):
             state.pop(name, None)
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.grads = [np.zeros_like(p) for p in self.params]
 
     def _ensure_buffers(self, n_rows):
         if n_rows <= self._capacity:

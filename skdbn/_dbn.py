@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
 from ._base import Count, store_init_arguments, unchanged_on_error
+from ._callsite import user_stacklevel
 from ._outofcore import astype, validate
 from ._rbm import (
     AIS_CONSTRAINTS,
@@ -139,7 +140,7 @@ class PretrainingMixin:
                 f"{type(self).__name__}: pre-training was interrupted, so "
                 f"{' and '.join(skipped)}. Fit again to train the whole model.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=user_stacklevel(),
             )
 
 
@@ -429,11 +430,12 @@ class DBNTransformer(
         ``Z_2`` the top RBM's free energy and partition function over ``h1``, and
         ``H`` the entropy (exact). The expectation is a Monte Carlo average over
         ``n_samples`` draws of ``h1`` per sample (an unbiased estimate of the
-        bound); ``n_samples=None`` sums over all ``h1`` states exactly (first
-        layer of at most 16 units). Deeper stacks draw ``h1, h2, ...`` from the
-        upward conditionals in turn and add each layer's ``log p(h_{l-1} | h_l)``
-        and exact conditional entropy, down to the top RBM; one layer gives the
-        exact ``-F(v) - log Z``. See :func:`skdbn._ais.dbn_lower_bound`.
+        bound); ``n_samples=None`` sums over all ``h1`` states exactly (two
+        layers only, the first of at most 16 units). Deeper stacks draw ``h1,
+        h2, ...`` from the upward conditionals in turn and add each layer's
+        ``log p(h_{l-1} | h_l)`` and exact conditional entropy, down to the top
+        RBM; one layer gives the exact ``-F(v) - log Z``. See
+        :func:`skdbn._ais.dbn_lower_bound`.
 
         ``log Z_2`` is the top RBM's ``log_partition_``; when it is unset, it is
         computed now by ``rbms_[-1].estimate_log_partition`` (exact when small,
@@ -442,9 +444,10 @@ class DBNTransformer(
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
         n_samples : int or None, default=100
-            Draws of the hidden layers per sample; None for the exact sum.
+            Draws of the hidden layers per row of X; None for the exact sum
+            (a stack of two layers).
         n_runs : int, default=100
             AIS runs, used only when the top RBM's ``log Z`` is unknown (but
             validated in any case, as ``n_betas`` is).
@@ -456,7 +459,8 @@ class DBNTransformer(
 
         Returns
         -------
-        bound : ndarray of shape (n_samples,)
+        bound : ndarray of shape (n_rows,)
+            One bound per row of X.
 
         Examples
         --------
@@ -487,7 +491,8 @@ class DBNTransformer(
             X.toarray() if hasattr(X, "toarray") else X,
             layers,
             top.log_partition_,
-            visible_units=self.visible_units,
+            # The fitted model's units: a set_params takes effect at the next fit.
+            visible_units=self.rbms_[0]._units(),
             n_samples=n_samples,
             generator=np.random.default_rng(seed),
         )

@@ -37,6 +37,7 @@ from ._base import (
     store_init_arguments,
     unchanged_on_error,
 )
+from ._callsite import user_stacklevel
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._outofcore import astype, validate
 from ._rbm import check_unchanged, check_visible_range
@@ -554,7 +555,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
                 "short; try a smaller learning_rate_init, more max_iter, or "
                 "pretrain=True.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
     def predict_proba(self, X):

@@ -100,6 +100,16 @@ class SGD(BaseOptimizer):
         self._held = [np.zeros_like(p) for p in params]
         self._held_factor = 0.0
 
+    def __getstate__(self):  # a zero velocity is stored as shapes and dtypes
+        state = self.__dict__.copy()
+        if self._held_factor == 0:  # (dtype names: skops trusts no dtype objects)
+            state["_held"] = [(h.shape, h.dtype.str) for h in self._held]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._held = [np.zeros(*h) if isinstance(h, tuple) else h for h in self._held]
+
     @property
     def gradient_scale(self):
         return -float(self.learning_rate)

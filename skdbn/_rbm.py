@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
 from ._base import Count, unchanged_on_error
+from ._callsite import user_stacklevel
 from ._outofcore import astype, checked_array, validate
 
 _TRAINING_OPTIONS = (
@@ -50,16 +51,17 @@ AIS_CONSTRAINTS = {
 }
 
 
-def validate_visible_data(estimator, X, *, reset):
+def validate_visible_data(estimator, X, *, reset, units=None):
     """``validate_data`` for data that feeds visible units, plus a range check.
 
     Bernoulli units read their input as probabilities: values outside [0, 1] get
     one warning (not an error: scikit-learn's checks feed standardised data).
+    ``units`` is the visible unit type (default: the estimator's parameter).
     """
     X = validate(
         estimator, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset
     )
-    check_visible_range(estimator, X)
+    check_visible_range(estimator, X, units)
     return X
 
 
@@ -95,21 +97,26 @@ def check_hidden(estimator, H, n_hidden):
     return H
 
 
-def check_visible_range(estimator, X):
-    """Warn once when Bernoulli visible units get values outside [0, 1]."""
-    if estimator.visible_units != "bernoulli":
+def check_visible_range(estimator, X, units=None):
+    """Warn once when Bernoulli visible units get values outside [0, 1].
+
+    A few rounding errors beyond the interval pass: ``MinMaxScaler`` returns
+    ``1 + 2**-52`` for half of all random data sets.
+    """
+    if (units or estimator.visible_units) != "bernoulli":
         return
     if (X.nnz if sp.issparse(X) else X.size) == 0:
         return
     lo, hi = _outofcore.value_range(X)
-    if lo < 0 or hi > 1:
+    slack = 16 * np.finfo(X.dtype).eps
+    if lo < -slack or hi > 1 + slack:
         warnings.warn(
             f"{type(estimator).__name__} with visible_units='bernoulli' expects "
             "data in [0, 1] (e.g. scaled by MinMaxScaler); values outside it are "
             "treated as probabilities anyway. Use visible_units='gaussian' for "
             "standardised real-valued data.",
             UserWarning,
-            stacklevel=5,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -231,13 +238,16 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     ``n_components=256`` reach 0.965 test accuracy (0.9655, 0.9638, 0.9655 with
     ``random_state`` 0, 1, 2; without the sparsity target 0.9649, 0.9633,
     0.9661: it changes the features, not the accuracy). With the
-    example's 100 components they reach 0.947 (0.945, 0.947, 0.948), and
+    example's 100 components they reach 0.943 (0.939, 0.943, 0.948), and
     BernoulliRBM's own settings of that example (learning rate 0.06, 10 epochs,
-    PCD) give 0.937 here and 0.935 with BernoulliRBM itself.
+    PCD) give 0.937 here (0.932, 0.930, 0.948) and 0.938 with BernoulliRBM
+    itself (0.935, 0.939, 0.941).
 
-    PCD (the default) gives better generative models (samples, free
-    energies); avoid combining it with high momentum, which destabilises the
-    persistent chains. For ``visible_units='gaussian'`` standardise the data and
+    PCD (the default) follows the model's distribution more faithfully, which
+    is meant to give better generative models (samples, free energies) with a
+    decaying learning rate and long training; in short runs CD-1 can do as
+    well or better. Avoid combining PCD with high momentum, which destabilises
+    the persistent chains. For ``visible_units='gaussian'`` standardise the data and
     divide the learning rate by 10-100.
 
     References
@@ -327,7 +337,18 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return {name: getattr(self, name) for name in _TRAINING_OPTIONS}
 
     def _validate(self, X, reset):
-        return validate_visible_data(self, X, reset=reset)
+        return validate_visible_data(
+            self, X, reset=reset, units=None if reset else self._units()
+        )
+
+    def _units(self):
+        """The visible unit type of the fitted model: ``set_params`` changes the
+        parameter, which takes effect at the next ``fit``. Weights set by hand
+        (no training) are read with the parameter's unit type."""
+        trainer = self.__dict__.get("_trainer")
+        if trainer is None:
+            return self.visible_units
+        return trainer.objective.visible_units
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
@@ -401,7 +422,18 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _partial_fit(self, X, rng, lr_name="learning_rate"):
         """One epoch on validated X; ``rng`` seeds a first call (a DBN's layers)."""
-        if not hasattr(self, "components_"):
+        fitted = hasattr(self, "components_")
+        if fitted:
+            X = astype(X, self.components_.dtype)
+        if fitted and "_trainer" in self.__dict__:
+            self._check_structure_unchanged()
+            trainer = self._trainer
+            options = self._options()
+            del options["persistent"], options["visible_units"]
+            trainer.configure(n_iter=self.n_iter, **options)  # set_params since
+        else:  # a first call, or weights set by hand (say, a BernoulliRBM's)
+            if fitted:
+                self._check_hand_set_shapes(X)
             trainer = _cd.RBMTrainer(
                 X,
                 self.n_components,
@@ -411,22 +443,47 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 **self._options(),
             )
             self.n_features_in_ = X.shape[1]
-        else:
-            self._check_structure_unchanged()
-            trainer = self._trainer
-            options = self._options()
-            del options["persistent"], options["visible_units"]
-            trainer.configure(n_iter=self.n_iter, **options)  # set_params since
-            # Train what the attributes hold, should a user have replaced them.
-            public = (self.components_, self.intercept_hidden_, self.intercept_visible_)
-            for live, value in zip(trainer.objective.params, public, strict=True):
-                if live is not value:
-                    np.copyto(live, value)
-            X = astype(X, self.components_.dtype)
+        if fitted:
+            self._load_attributes(trainer.objective)
         trainer.run(X, 1, verbose=self.verbose, incremental=True)
         # A monitored fit's free-energy curves stay (partial_fit adds no point).
         monitored = getattr(self, "train_free_energy_", None) is not None
         return self._store(trainer, monitored=monitored)
+
+    def _check_hand_set_shapes(self, X):
+        """``components_`` set by hand must fit ``n_components`` and the data."""
+        n_hidden, n_visible = self.components_.shape
+        if n_hidden != self.n_components or n_visible != X.shape[1]:
+            raise ValueError(
+                f"components_ has shape {self.components_.shape}, but "
+                f"n_components={self.n_components} and X has {X.shape[1]} "
+                "features: set components_ of shape (n_components, n_features)."
+            )
+
+    def _load_attributes(self, objective):
+        """Train what the fitted attributes hold, should a user have replaced
+        them: weights, biases and (PCD) the persistent chains ``h_samples_``."""
+        names = ("components_", "intercept_hidden_", "intercept_visible_")
+        for live, name in zip(objective.params, names, strict=True):
+            value = getattr(self, name)
+            if live is value:
+                continue
+            if np.shape(value) != live.shape:
+                raise ValueError(
+                    f"{name} has shape {np.shape(value)}, but the model's is "
+                    f"{live.shape}: call fit to train a model of another shape."
+                )
+            np.copyto(live, value)
+        chains, h = objective.chains, getattr(self, "h_samples_", None)
+        if chains is None or h is None or h is chains:
+            return
+        if np.shape(h) != chains.shape:
+            raise ValueError(
+                f"h_samples_ has shape {np.shape(h)}, but this model runs "
+                f"{chains.shape[0]} persistent chains of {chains.shape[1]} hidden "
+                "units (min(batch_size, n_samples) of its first training call)."
+            )
+        np.copyto(chains, h)
 
     def _check_structure_unchanged(self):
         """Refuse a ``partial_fit`` whose parameters no longer describe the model."""
@@ -513,7 +570,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         check_is_fitted(self)
         H = check_hidden(self, H, self.components_.shape[0])
         W, _, a = self._params(H.dtype)
-        return _cd.visible_means(H, W, a, self.visible_units)
+        return _cd.visible_means(H, W, a, self._units())
 
     def free_energy(self, X):
         """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each sample.
@@ -531,7 +588,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         W, b, a = self._params(X.dtype)
-        units = self.visible_units
+        units = self._units()
         return self._chunked(
             lambda Xc, out: _cd.free_energy(Xc, W, a, b, units), X, None
         )
@@ -616,17 +673,18 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 dtype=(np.float64, np.float32),
                 reset=False,
             )
-        n_enum = min(W.shape) if self.visible_units == "bernoulli" else W.shape[0]
+        units = self._units()
+        n_enum = min(W.shape) if units == "bernoulli" else W.shape[0]
         if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
-            log_z = _ais.exact_log_partition(W, b, a, self.visible_units)
+            log_z = _ais.exact_log_partition(W, b, a, units)
             self.log_partition_, self.log_partition_bounds_ = log_z, (log_z, log_z)
             return self
-        base = None if X is None else _ais.base_rate_biases(X, self.visible_units)
+        base = None if X is None else _ais.base_rate_biases(X, units)
         result = _ais.ais_log_partition(
             W,
             b,
             a,
-            self.visible_units,
+            units,
             base_visible_bias=base,
             n_runs=n_runs,
             betas=betas,
@@ -683,7 +741,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if random_state is not None:
             seed = check_random_state(random_state).randint(2**31 - 1, size=4)
             return np.random.default_rng(seed)
-        return self._trainer.generator
+        trainer = self.__dict__.get("_trainer")
+        if trainer is not None:
+            return trainer.generator
+        # Weights set by hand: a generator of its own, from random_state, kept
+        # so that successive calls differ (BernoulliRBM's random_state_).
+        if "_own_generator" not in self.__dict__:
+            self._own_generator = self._generator(check_random_state(self.random_state))
+        return self._own_generator
 
     @validate_params(
         {"random_state": ["random_state"]}, prefer_skip_nested_validation=True
@@ -701,7 +766,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Returns
         -------
         v_new : ndarray of shape (n_samples, n_features)
-            Sampled visible states (binary, or real-valued for Gaussian units).
+            Sampled visible states in v's float dtype: 0.0 and 1.0 for Bernoulli
+            units (BernoulliRBM returns booleans, and also takes one sample as a
+            1-D array; here v is 2-D, as for every other method), real values for
+            Gaussian units.
         """
         check_is_fitted(self)
         v = validate(
@@ -710,7 +778,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         gen = self._generator(random_state)
         W, b, a = self._params(v.dtype)
         h = _cd.sample_bernoulli(_cd.hidden_probs(v, W, b), gen)
-        return _cd.visible_states(h, W, a, gen, self.visible_units)
+        return _cd.visible_states(h, W, a, gen, self._units())
 
     @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
     def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
@@ -736,7 +804,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         check_is_fitted(self)
         gen = self._generator(random_state)
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
-        units = self.visible_units
+        units = self._units()
         h = np.zeros((n_samples, W.shape[0]), W.dtype)
         v = np.empty((n_samples, W.shape[1]), W.dtype)
         for _ in range(n_steps):

@@ -28,6 +28,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
 from . import _outofcore
+from ._callsite import user_stacklevel
 
 _CALLBACKS = contextvars.ContextVar("skdbn_epoch_callbacks", default=())
 _STAGE = contextvars.ContextVar("skdbn_training_stage", default=None)
@@ -379,7 +380,7 @@ def train(
                     "and the optimization hasn't converged yet; increase max_iter "
                     "or relax tol.",
                     ConvergenceWarning,
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
     except KeyboardInterrupt:
         _rewind(est, objective.params, good)
@@ -388,7 +389,7 @@ def train(
             f"{owner}: {name} interrupted by the user after {est.n_iter_} complete "
             "epoch(s); the weights are those of the last complete epoch.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         interrupted = True
     else:

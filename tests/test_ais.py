@@ -291,6 +291,9 @@ def test_dbn_lower_bound_below_exact_and_tight():
     assert_allclose(sampled.mean(), bound.mean(), atol=0.05)
     again = dbn.log_likelihood_lower_bound(X, n_samples=200, random_state=0)
     assert_allclose(sampled, again)
+    # A set_params of the unit type waits for the next fit.
+    dbn.set_params(visible_units="gaussian")
+    assert_allclose(dbn.log_likelihood_lower_bound(X, n_samples=None), bound)
 
 
 def test_dbn_lower_bound_one_layer_is_exact(digits):
