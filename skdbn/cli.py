@@ -2,7 +2,8 @@
 
 Every user error (a missing file, a malformed CSV, an unknown column, a file that
 is not a skdbn model, a bad option value, a diverging fit, a folder that does not
-exist) is reported as one line on stderr with exit code 2, never a traceback. CSV
+exist) is reported as one line on stderr with exit code 2, never a traceback
+(option errors follow argparse's usage line). CSV
 files are read by :func:`skdbn.datasets.load_csv`, model files written and read
 by :mod:`skdbn.io` (skops' secure format), and training reports its epochs to the
 progress bar through :func:`skdbn.on_epoch`.
@@ -753,7 +754,10 @@ def _in_cli_terms(exc):
 
 
 def main(argv=None):
-    """Run the ``skdbn`` command; returns the exit code (0 success, 2 user error)."""
+    """Run the ``skdbn`` command; returns the exit code (0 success, 2 a user
+    error, 130 interrupted by Ctrl-C). Options that argparse itself rejects (an
+    unknown option, a value of the wrong type or out of range) raise
+    ``SystemExit(2)`` after argparse's usage line, as in any argparse program."""
     parser = build_parser()
     args = parser.parse_args(argv)
     for name in ("n", "steps", "epochs", "pretrain_epochs", "batch_size", "threads"):
