@@ -4,20 +4,25 @@ import os
 import sys
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
+# Libraries whose frames sit between the user and skdbn: scikit-learn's wrappers
+# (``_fit_context``, ``Pipeline``, ``cross_val_score``) and joblib, through which
+# they call (``Memory`` in a Pipeline, ``Parallel``).
+_BETWEEN = ("sklearn.", "joblib.")
 
 
 def _internal(frame):
     path = os.path.abspath(frame.f_code.co_filename)
-    in_skdbn = path == _PACKAGE or path.startswith(_PACKAGE + os.sep)
-    # scikit-learn's wrappers (``_fit_context``, ``Pipeline``) sit in between too.
-    return in_skdbn or frame.f_globals.get("__name__", "").startswith("sklearn.")
+    if path == _PACKAGE or path.startswith(_PACKAGE + os.sep):
+        return True
+    return frame.f_globals.get("__name__", "").startswith(_BETWEEN)
 
 
 def user_stacklevel():
     """The ``stacklevel`` for a ``warnings.warn`` in the calling function that
-    names the first frame outside skdbn and scikit-learn: the same line of user
-    code however many of skdbn's layers and decorators lie in between."""
+    names the first frame outside skdbn, scikit-learn and joblib: the same line
+    of user code however many layers and decorators lie in between. Where there
+    is none (a worker process of ``n_jobs``), the warning's own line."""
     frame, level = sys._getframe(1), 1
     while frame is not None and _internal(frame):
         frame, level = frame.f_back, level + 1
-    return level
+    return level if frame is not None else 1

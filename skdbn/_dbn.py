@@ -430,8 +430,8 @@ class DBNTransformer(
         ``Z_2`` the top RBM's free energy and partition function over ``h1``, and
         ``H`` the entropy (exact). The expectation is a Monte Carlo average over
         ``n_samples`` draws of ``h1`` per sample (an unbiased estimate of the
-        bound); ``n_samples=None`` sums over all ``h1`` states exactly (two
-        layers only, the first of at most 16 units). Deeper stacks draw ``h1,
+        bound); ``n_samples=None`` sums over all ``h1`` states exactly (at
+        most two layers, the first of at most 16 units). Deeper stacks draw ``h1,
         h2, ...`` from the upward conditionals in turn and add each layer's
         ``log p(h_{l-1} | h_l)`` and exact conditional entropy, down to the top
         RBM; one layer gives the exact ``-F(v) - log Z``. See
@@ -447,7 +447,7 @@ class DBNTransformer(
         X : {array-like, sparse matrix} of shape (n_rows, n_features)
         n_samples : int or None, default=100
             Draws of the hidden layers per row of X; None for the exact sum
-            (a stack of two layers).
+            (at most two layers).
         n_runs : int, default=100
             AIS runs, used only when the top RBM's ``log Z`` is unknown (but
             validated in any case, as ``n_betas`` is).

@@ -22,6 +22,10 @@ The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`
 import numpy as np
 
 
+def _fortran(a):
+    return a.flags.f_contiguous and not a.flags.c_contiguous
+
+
 class BaseOptimizer:
     """Shared learning-rate bookkeeping; subclasses implement ``update_params``."""
 
@@ -100,15 +104,20 @@ class SGD(BaseOptimizer):
         self._held = [np.zeros_like(p) for p in params]
         self._held_factor = 0.0
 
-    def __getstate__(self):  # a zero velocity is stored as shapes and dtypes
+    def __getstate__(self):  # a zero velocity is stored as its layout only
         state = self.__dict__.copy()
-        if self._held_factor == 0:  # (dtype names: skops trusts no dtype objects)
-            state["_held"] = [(h.shape, h.dtype.str) for h in self._held]
+        if self._held_factor == 0:  # dtype names: skdbn.io stores plain values
+            state["_held"] = [
+                (h.shape, h.dtype.str, "F" if _fortran(h) else "C") for h in self._held
+            ]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._held = [np.zeros(*h) if isinstance(h, tuple) else h for h in self._held]
+        self._held = [
+            np.zeros(h[0], h[1], order=h[2]) if isinstance(h, tuple) else h
+            for h in self._held
+        ]
 
     @property
     def gradient_scale(self):

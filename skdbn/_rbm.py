@@ -423,16 +423,18 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def _partial_fit(self, X, rng, lr_name="learning_rate"):
         """One epoch on validated X; ``rng`` seeds a first call (a DBN's layers)."""
         fitted = hasattr(self, "components_")
+        # Weights set by hand (say, a BernoulliRBM's) have no trainer yet.
+        hand_set = fitted and "_trainer" not in self.__dict__
         if fitted:
             X = astype(X, self.components_.dtype)
-        if fitted and "_trainer" in self.__dict__:
+        if fitted and not hand_set:
             self._check_structure_unchanged()
             trainer = self._trainer
             options = self._options()
             del options["persistent"], options["visible_units"]
             trainer.configure(n_iter=self.n_iter, **options)  # set_params since
-        else:  # a first call, or weights set by hand (say, a BernoulliRBM's)
-            if fitted:
+        else:
+            if hand_set:
                 self._check_hand_set_shapes(X)
             trainer = _cd.RBMTrainer(
                 X,
@@ -444,7 +446,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             )
             self.n_features_in_ = X.shape[1]
         if fitted:
-            self._load_attributes(trainer.objective)
+            self._load_attributes(trainer.objective, hand_set)
         trainer.run(X, 1, verbose=self.verbose, incremental=True)
         # A monitored fit's free-energy curves stay (partial_fit adds no point).
         monitored = getattr(self, "train_free_energy_", None) is not None
@@ -460,13 +462,17 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "features: set components_ of shape (n_components, n_features)."
             )
 
-    def _load_attributes(self, objective):
+    def _load_attributes(self, objective, hand_set=False):
         """Train what the fitted attributes hold, should a user have replaced
-        them: weights, biases and (PCD) the persistent chains ``h_samples_``."""
+        them: weights, biases and (PCD) the persistent chains ``h_samples_``.
+
+        ``hand_set``: the attributes were set without training (the trainer is
+        new). Then, as in BernoulliRBM, absent biases and chains keep their
+        initial values and ``h_samples_`` sets the number of chains."""
         names = ("components_", "intercept_hidden_", "intercept_visible_")
         for live, name in zip(objective.params, names, strict=True):
-            value = getattr(self, name)
-            if live is value:
+            value = getattr(self, name, None)
+            if live is value or (hand_set and value is None):
                 continue
             if np.shape(value) != live.shape:
                 raise ValueError(
@@ -476,6 +482,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             np.copyto(live, value)
         chains, h = objective.chains, getattr(self, "h_samples_", None)
         if chains is None or h is None or h is chains:
+            return
+        if hand_set and np.ndim(h) == 2 and len(h) and h.shape[1] == chains.shape[1]:
+            objective.chains = np.array(h, dtype=chains.dtype, order="C")
             return
         if np.shape(h) != chains.shape:
             raise ValueError(
@@ -497,6 +506,40 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             },
             now={name: getattr(self, name) for name in _STRUCTURE},
         )
+
+    _LIVE = ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_")
+
+    @staticmethod
+    def _live_arrays(trainer):
+        """The trainer's arrays that the fitted attributes of ``_LIVE`` share."""
+        return (
+            trainer.components,
+            trainer.intercept_hidden,
+            trainer.intercept_visible,
+            trainer.hidden_samples,
+        )
+
+    def __getstate__(self):
+        # The fitted attributes are the trainer's arrays: joblib and skops would
+        # store them twice (pickle notices). Store the trainer's, relink on load.
+        state = dict(super().__getstate__())  # (may be self.__dict__ itself)
+        trainer = state.get("_trainer")
+        if trainer is not None:
+            pairs = zip(self._LIVE, self._live_arrays(trainer), strict=True)
+            shared = [name for name, live in pairs if state.get(name) is live]
+            for name in shared:
+                del state[name]
+            state["_shared_with_trainer"] = shared
+        return state
+
+    def __setstate__(self, state):
+        shared = state.pop("_shared_with_trainer", ())
+        super().__setstate__(state)
+        if shared:
+            pairs = zip(self._LIVE, self._live_arrays(self._trainer), strict=True)
+            for name, live in pairs:
+                if name in shared:
+                    setattr(self, name, live)
 
     def _store(self, trainer, monitored):
         for name in ("log_partition_", "log_partition_bounds_"):

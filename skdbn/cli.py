@@ -755,9 +755,11 @@ def _in_cli_terms(exc):
 
 def main(argv=None):
     """Run the ``skdbn`` command; returns the exit code (0 success, 2 a user
-    error, 130 interrupted by Ctrl-C). Options that argparse itself rejects (an
-    unknown option, a value of the wrong type or out of range) raise
-    ``SystemExit(2)`` after argparse's usage line, as in any argparse program."""
+    error, 130 interrupted by Ctrl-C outside training: a Ctrl-C during training
+    keeps the last complete epoch and the command goes on). Options that
+    argparse itself rejects (an unknown option, a value of the wrong type or out
+    of range) raise ``SystemExit(2)`` after argparse's usage line, as in any
+    argparse program."""
     parser = build_parser()
     args = parser.parse_args(argv)
     for name in ("n", "steps", "epochs", "pretrain_epochs", "batch_size", "threads"):

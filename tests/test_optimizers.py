@@ -1,3 +1,5 @@
+import pickle
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -135,3 +137,19 @@ def test_adaptive_schedule_divides_by_five_then_stops():
 def test_constant_schedule_stops_at_once(capsys):
     assert BaseOptimizer(0.1).trigger_stopping("Loss flat.", verbose=True)
     assert "Loss flat. Stopping." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_pickles_a_zero_velocity_as_its_layout(nesterov):
+    W = np.asfortranarray(np.ones((30, 40), np.float32))
+    opt = SGD([W], 0.1, momentum=0.9, nesterov=nesterov)
+    fresh = pickle.loads(pickle.dumps(opt))
+    assert len(pickle.dumps(opt)) < W.nbytes / 4  # shape, dtype, order only
+    (held,) = fresh._held
+    assert held.dtype == np.float32 and held.flags.f_contiguous and not held.any()
+    # A velocity in flight is kept: both take the same next steps.
+    opt.update_params([W], [np.full_like(W, 0.5)])
+    copy, W2 = pickle.loads(pickle.dumps((opt, W)))
+    for o, w in ((opt, W), (copy, W2)):
+        o.update_params([w], [np.full_like(w, 0.25)])
+    assert_allclose(W2, W)

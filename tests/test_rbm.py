@@ -1,8 +1,10 @@
 """RBMTransformer: the BernoulliRBM contract, extensions, errors and learning."""
 
+import io
 import pickle
 import warnings
 
+import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -10,7 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.ndimage import convolve
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.neural_network import BernoulliRBM
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, minmax_scale
@@ -363,9 +365,18 @@ def test_rounding_beyond_the_unit_interval_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         make_pipeline(MinMaxScaler(), RBMTransformer(n_components=2, n_iter=1)).fit(X)
+    outside = np.full((4, 3), 1 + 1e-6)
     with pytest.warns(UserWarning, match="expects data") as record:
-        RBMTransformer(n_components=2, n_iter=1).fit(np.full((4, 3), 1 + 1e-6))
+        RBMTransformer(n_components=2, n_iter=1).fit(outside)
     assert record[0].filename == __file__  # points at the user's call
+    # ... also through scikit-learn and joblib (a Pipeline's Memory, Parallel)
+    pipe = make_pipeline(RBMTransformer(n_components=2, n_iter=1), LogisticRegression())
+    with pytest.warns(UserWarning, match="expects data") as record:
+        pipe.fit(outside, [0, 1, 0, 1])
+    assert record[0].filename == __file__
+    with pytest.warns(UserWarning, match="expects data") as record:
+        cross_val_score(pipe, outside, [0, 1, 0, 1], cv=2)
+    assert record[0].filename == __file__
 
 
 def test_set_params_of_the_unit_type_waits_for_the_next_fit(digits):
@@ -411,8 +422,20 @@ def test_weights_set_by_hand_train_and_sample(digits):
     assert_array_equal(same.components_, rbm.components_)
     other = _hand_set(source, np.ones((10, 16)), random_state=0).partial_fit(digits)
     assert not np.array_equal(other.components_, rbm.components_)
+    # Trained from them: a small step stays near the source, unlike a new model.
+    near = _hand_set(source, random_state=0, learning_rate=1e-3).partial_fit(digits)
+    new = RBMTransformer(16, learning_rate=1e-3, random_state=0).partial_fit(digits)
+    for name in ("components_", "intercept_hidden_", "intercept_visible_"):
+        step = np.abs(getattr(near, name) - getattr(source, name)).max()
+        assert step < 0.2 * np.abs(getattr(new, name) - getattr(source, name)).max()
+    # Like BernoulliRBM: absent biases start as usual, h_samples_ sets the
+    # number of chains; a model with chains cannot take others.
+    partial = RBMTransformer(16, random_state=0)
+    partial.components_, partial.h_samples_ = source.components_, np.ones((4, 16))
+    assert partial.partial_fit(digits).h_samples_.shape == (4, 16)
     with pytest.raises(ValueError, match="h_samples_ has shape"):
-        _hand_set(source, np.ones((3, 16))).partial_fit(digits)
+        partial.h_samples_ = np.ones((3, 16))
+        partial.partial_fit(digits)
     with pytest.raises(ValueError, match="components_ has shape"):
         _hand_set(source).partial_fit(digits[:, :10])
 
@@ -421,6 +444,10 @@ def test_pickle_holds_the_weights_not_the_work_arrays(digits):
     rbm = RBMTransformer(n_components=50, n_iter=1, random_state=0).fit(digits)
     weights = rbm.components_.nbytes
     assert len(pickle.dumps(rbm)) < 1.5 * weights  # no gradient, no zero velocity
+    joblib.dump(rbm, buffer := io.BytesIO())  # the weights once, not twice
+    assert buffer.tell() < 1.5 * weights
+    loaded = joblib.load(io.BytesIO(buffer.getvalue()))
+    assert loaded.components_ is loaded._trainer.components  # still trained in place
     copy = pickle.loads(pickle.dumps(rbm))
     assert_array_equal(
         copy.partial_fit(digits).components_, rbm.partial_fit(digits).components_
