@@ -507,11 +507,12 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             now={name: getattr(self, name) for name in _STRUCTURE},
         )
 
+    # The fitted attributes that are the trainer's live arrays (see _store).
     _LIVE = ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_")
 
     @staticmethod
     def _live_arrays(trainer):
-        """The trainer's arrays that the fitted attributes of ``_LIVE`` share."""
+        """The trainer's arrays behind the fitted attributes named in ``_LIVE``."""
         return (
             trainer.components,
             trainer.intercept_hidden,
@@ -545,10 +546,8 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         for name in ("log_partition_", "log_partition_bounds_"):
             self.__dict__.pop(name, None)  # the weights change: Z is stale
         self._trainer = trainer
-        self.components_ = trainer.components
-        self.intercept_hidden_ = trainer.intercept_hidden
-        self.intercept_visible_ = trainer.intercept_visible
-        self.h_samples_ = trainer.hidden_samples
+        for name, live in zip(self._LIVE, self._live_arrays(trainer), strict=True):
+            setattr(self, name, live)
         self.loss_curve_, self.n_iter_, self.t_ = (
             trainer.loss_curve_,
             trainer.n_iter_,
