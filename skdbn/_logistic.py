@@ -42,14 +42,19 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
                 + alpha * (l1_ratio * ||W||_1 + 0.5 * (1 - l1_ratio) * ||W||_2^2)
 
         with ``l1_ratio`` taken as 0 for 'l2' and 1 for 'l1'. The L1 part is
-        minimised by its subgradient, so coefficients shrink towards zero but are
-        not set exactly to zero, and the ``gtol`` rule cannot fire at a sparse
-        solution (``tol`` stops it). ``LogisticRegression(C=C)`` with an L2
-        penalty solves the same problem as ``alpha = 1 / (C * sum(s))``, where
-        ``s`` are the sample weights times the class weights (``1 / (C *
-        n_samples)`` without either). With mini-batches the weights are scaled to
-        mean 1, so that the mini-batch gradients average to the gradient of this
-        objective; ``partial_fit`` calls all use the first call's mean as unit.
+        applied after each step by its proximal operator (soft thresholding; in
+        Adam's per-coordinate step sizes with 'adam'; the momentum keeps the
+        step actually taken), so coefficients reach exactly zero, and ``gtol``
+        measures the whole objective's smallest subgradient. Momentum makes the
+        loss rise and fall at first, which can trip the ``tol`` rule early: for
+        a converged sparse solution raise ``n_iter_no_change`` (to ``max_iter``,
+        say) and let ``gtol`` or ``max_iter`` stop the fit.
+        ``LogisticRegression(C=C)`` with an L2 penalty solves the same problem
+        as ``alpha = 1 / (C * sum(s))``, where ``s`` are the sample weights
+        times the class weights (``1 / (C * n_samples)`` without either). With
+        mini-batches the weights are scaled to mean 1, so that the mini-batch
+        gradients average to the gradient of this objective; ``partial_fit``
+        calls all use the first call's mean as unit.
     alpha : float, default=1e-4
         Strength of the penalty.
     l1_ratio : float, default=0.15
@@ -89,7 +94,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
     gtol : float, default=1e-6
         Training stops when the largest absolute entry of the epoch's mean
         gradient falls below ``gtol`` (for full-batch training, exactly the
-        gradient's max-norm). 0 disables this rule.
+        gradient's max-norm; with an L1 part, of the smallest subgradient at
+        the epoch's final coefficients). 0 disables this rule.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified), stop
         when the held-out loss has not decreased by ``tol`` for
@@ -333,6 +339,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             alpha=0.0 if self.penalty is None else self.alpha,
             l1_ratio=l1_ratio or 0.0,
             fit_intercept=self.fit_intercept,
+            proximal_l1=True,
         )
 
     def _train(self, X, y, sample_weight, incremental):

@@ -18,6 +18,11 @@ on the weights (never on the intercepts)::
 
     alpha * (l1_ratio * sum |W| + 0.5 * (1 - l1_ratio) * sum W ** 2)
 
+The L1 part enters the gradient as its subgradient ``sign(W)``, or, with
+``proximal_l1``, not at all: :meth:`NetworkObjective.proximal_step` then applies
+it after each optimiser step by its proximal operator (soft thresholding), which
+sets coefficients exactly to zero.
+
 Logistic regression is the network with no hidden layer.
 """
 
@@ -173,6 +178,7 @@ def loss_and_gradients(
     dropout=0.0,
     masks=None,
     scale=1.0,
+    proximal_l1=False,
 ):
     """Objective value and its gradient, by backpropagation.
 
@@ -191,7 +197,7 @@ def loss_and_gradients(
     hidden_activation, output_activation : str
     alpha, l1_ratio : float
         Strength and L1 share of the elastic-net penalty. The L1 part uses the
-        subgradient ``sign(W)``.
+        subgradient ``sign(W)``, unless ``proximal_l1``.
     workspace : Workspace, optional
         Work arrays with at least ``n_samples`` rows; made on the fly when omitted.
     dropout, masks : float, list of ndarray or None
@@ -199,6 +205,9 @@ def loss_and_gradients(
     scale : float, default=1.0
         The gradients are multiplied by ``scale`` (an optimiser's first factor,
         applied here to the output delta, where it is free); the loss is not.
+    proximal_l1 : bool, default=False
+        Leave the L1 part out of the gradient (it is still in the loss): the
+        caller applies it by its proximal operator.
 
     Returns
     -------
@@ -227,6 +236,7 @@ def loss_and_gradients(
             alpha * scale,
             l1_ratio,
             workspace.weight_scratch(i, coefs),
+            with_l1=not proximal_l1,
         )
         if i > 0:
             delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
@@ -241,13 +251,26 @@ def loss_and_gradients(
     return loss
 
 
-def _add_penalty_gradient(grad, W, alpha, l1_ratio, scratch=None):
+def _add_penalty_gradient(grad, W, alpha, l1_ratio, scratch=None, with_l1=True):
     if alpha == 0:
         return
     if l1_ratio < 1:
         axpy(alpha * (1 - l1_ratio), W, grad, scratch)
-    if l1_ratio > 0:
+    if l1_ratio > 0 and with_l1:
         grad += (alpha * l1_ratio) * np.sign(W)
+
+
+def min_norm_subgradient(grad, W, strength, out=None):
+    """The smallest element of ``grad + strength * d|W|_1``, the gradient of a
+    smooth function plus ``strength * |W|_1``: ``grad + strength * sign(W)``
+    where ``W != 0``, and ``grad`` shrunk towards zero by ``strength`` where
+    ``W == 0``. It is zero exactly at the minimiser (the stopping measure)."""
+    shrunk = np.sign(grad) * np.maximum(np.abs(grad) - strength, 0)
+    result = np.where(W == 0, shrunk, grad + strength * np.sign(W))
+    if out is None:
+        return result
+    np.copyto(out, result)
+    return out
 
 
 def init_gradients(coefs, intercepts):
@@ -277,10 +300,12 @@ class NetworkObjective:
         dropout=0.0,
         random_state=None,
         alpha_per_sample=False,
+        proximal_l1=False,
     ):
         """``random_state`` (a RandomState) is needed only with ``dropout > 0``;
         ``alpha_per_sample`` divides ``alpha`` by each mini-batch's number of
-        rows (MLPClassifier's convention)."""
+        rows (MLPClassifier's convention); ``proximal_l1`` applies the L1 part
+        by :meth:`proximal_step` instead of its subgradient."""
         self.coefs, self.intercepts = coefs, intercepts
         self.dropout = dropout
         # Dropout masks come from a fast Generator seeded by the estimator's rng.
@@ -297,9 +322,39 @@ class NetworkObjective:
             output_activation=output_activation,
             alpha=alpha,
             l1_ratio=l1_ratio,
+            proximal_l1=bool(proximal_l1 and alpha and l1_ratio),
         )
         self.alpha_per_sample = alpha_per_sample
         self.workspace = None
+        self._rows = 1  # of the last mini-batch
+
+    def _l1_strength(self):
+        """The L1 weight of the objective of the last mini-batch (0 without a
+        proximal L1 part)."""
+        options = self.options
+        if not options["proximal_l1"]:
+            return 0.0
+        strength = options["alpha"] * options["l1_ratio"]
+        return strength / self._rows if self.alpha_per_sample else strength
+
+    def proximal_step(self, optimizer):
+        """After the optimiser's step, apply the L1 part of the penalty to the
+        coefficients by its proximal operator, at the optimiser's step size
+        (:meth:`skdbn._optimizers.SGD.soft_threshold`); nothing without
+        ``proximal_l1``. :func:`skdbn._training.train` calls it."""
+        strength = self._l1_strength()
+        if strength:
+            optimizer.soft_threshold(self.params, len(self.coefs), strength)
+
+    def stationarity(self, grads):
+        """Turn the smooth part's gradient ``grads`` (as in ``self.grads``) into
+        the whole objective's smallest subgradient at the current coefficients,
+        in place (see :func:`min_norm_subgradient`); the ``gtol`` rule reads it."""
+        strength = self._l1_strength()
+        if strength:
+            for g, W in zip(grads, self.coefs, strict=False):
+                min_norm_subgradient(g, W, strength, out=g)
+        return grads
 
     def __call__(self, X, Y, sample_weight=None, scale=1.0):
         if self.workspace is None or self.workspace.n_rows < X.shape[0]:
@@ -308,6 +363,7 @@ class NetworkObjective:
             self.workspace = Workspace(units, X.shape[0], self.coefs[0].dtype)
             self._masks = [np.empty_like(a) for a in self.workspace.activations[:-1]]
         masks = self._draw_masks(X.shape[0]) if self.dropout else None
+        self._rows = X.shape[0]
         options = self.options
         if self.alpha_per_sample and options["alpha"]:  # alpha=0: nothing to divide
             options = {**options, "alpha": options["alpha"] / X.shape[0]}

@@ -123,6 +123,25 @@ class SGD(BaseOptimizer):
     def gradient_scale(self):
         return -float(self.learning_rate)
 
+    def soft_threshold(self, params, n_first, strength):
+        """The proximal step of ``strength * |W|_1`` on the first ``n_first``
+        arrays of ``params``, after a step: each entry moves towards zero by
+        ``learning_rate * strength``, or to zero if it is closer.
+
+        The velocity takes the same correction, so that it stays the step
+        actually taken (classical momentum then is the proximal heavy-ball
+        method; Nesterov's ``momentum * v`` likewise). Without it, momentum
+        would carry a thresholded entry back off zero at the next step.
+        """
+        tau = float(self.learning_rate) * strength
+        moving = self._held_factor != 0
+        for param, held in zip(params[:n_first], self._held[:n_first], strict=True):
+            shift = np.clip(param, -tau, tau)  # param -= shift is the threshold
+            np.negative(shift, out=shift)
+            param += shift
+            if moving:
+                held += shift
+
     @property
     def velocities(self):
         """Copies of the velocities ``v``, for inspection."""
@@ -194,6 +213,21 @@ class Adam(BaseOptimizer):
     @property
     def gradient_scale(self):
         return 1 - self.beta_1
+
+    def soft_threshold(self, params, n_first, strength):
+        """The proximal step of ``strength * |W|_1`` on the first ``n_first``
+        arrays of ``params``, after a step, in Adam's metric: entry ``j`` moves
+        towards zero by its own step size times ``strength``,
+        ``learning_rate_init * sqrt(1 - beta_2**t) / (sqrt(v_j) + epsilon)``, or
+        to zero if it is closer.
+        """
+        rate = self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
+        for param, v in zip(params[:n_first], self.vs[:n_first], strict=True):
+            tau = np.sqrt(v)
+            tau += self.epsilon
+            np.divide(rate * strength, tau, out=tau)
+            shift = np.clip(param, -tau, tau)
+            param -= shift
 
     def update_params(self, params, grads, prescaled=False):
         """Take one step in place; ``grads`` are overwritten.

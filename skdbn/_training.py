@@ -226,6 +226,8 @@ class _EpochRunner:
             [np.zeros_like(g) for g in objective.grads] if self.track_grad else []
         )
         scratch = [np.empty_like(g) for g in grad_sum]
+        proximal_step = getattr(objective, "proximal_step", None)
+        stationarity = getattr(objective, "stationarity", None)
         total = 0.0
         for batch in gen_batches(self.n, self.batch_size):
             Xb, yb, swb = self._batch(batch)
@@ -243,6 +245,10 @@ class _EpochRunner:
             for acc, g, tmp in zip(grad_sum, objective.grads, scratch, strict=False):
                 acc += np.multiply(g, share, out=tmp)
             optimizer.update_params(objective.params, objective.grads, prescaled)
+            if proximal_step is not None:  # a penalty applied by its prox
+                proximal_step(optimizer)
+        if grad_sum and stationarity is not None:
+            grad_sum = stationarity(grad_sum)
         grad_norm = max((float(np.abs(g).max()) for g in grad_sum), default=np.inf)
         return total / self.n, grad_norm
 

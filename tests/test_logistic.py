@@ -327,6 +327,49 @@ def test_l1_penalties_shrink_coefficients(penalty):
     assert (np.abs(sparse.coef_) < 1e-2).sum() > 5
 
 
+def _l1_objective(clf, X, y, alpha):
+    z = X @ clf.coef_.ravel() + clf.intercept_
+    return np.mean(np.logaddexp(0, z) - y * z) + alpha * np.abs(clf.coef_).sum()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"solver": "adam", "learning_rate_init": 0.003, "batch_size": 64}],
+    ids=["sgd-nesterov-full-batch", "adam-mini-batch"],
+)
+def test_l1_by_its_proximal_step_reaches_the_sparse_optimum(params):
+    # saga's optimum of the same objective: 0.159307 with 21 of 30 zeros. Ours
+    # (3,000 epochs): 0.15952 / 0.15931, 19 zeros each, all of them saga's.
+    X, y = _standardised(load_breast_cancer)
+    alpha = 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", FutureWarning)  # penalty: 1.8 deprecates
+        saga = LogisticRegression(  # the same in scikit-learn 1.6 and 1.9
+            penalty="elasticnet",
+            l1_ratio=1.0,
+            solver="saga",
+            C=1 / (alpha * len(y)),
+            tol=1e-8,
+            max_iter=5000,
+        ).fit(X, y)
+        clf = LogisticRegressionGD(
+            penalty="l1", alpha=alpha, max_iter=3000, n_iter_no_change=3000, **params
+        ).fit(X, y)
+    best = _l1_objective(saga, X, y, alpha)
+    assert _l1_objective(clf, X, y, alpha) < best * 1.002
+    zeros = np.flatnonzero(clf.coef_ == 0)  # exactly zero
+    assert len(zeros) >= 15 and set(zeros) <= set(np.flatnonzero(saga.coef_ == 0))
+
+
+def test_gtol_stops_at_a_sparse_solution():
+    X, y = _standardised(load_breast_cancer)
+    clf = LogisticRegressionGD(
+        penalty="l1", alpha=0.01, gtol=1e-3, n_iter_no_change=1000
+    ).fit(X, y)
+    assert clf.n_iter_ < clf.max_iter and (clf.coef_ == 0).sum() >= 10
+
+
 def test_fit_intercept_false_keeps_zero_intercept():
     X, y = _standardised(load_breast_cancer)
     clf = LogisticRegressionGD(fit_intercept=False).fit(X, y)

@@ -153,3 +153,35 @@ def test_sgd_pickles_a_zero_velocity_as_its_layout(nesterov):
     for o, w in ((opt, W), (copy, W2)):
         o.update_params([w], [np.full_like(w, 0.25)])
     assert_allclose(W2, W)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_soft_threshold_keeps_a_zero_at_zero_under_momentum(nesterov):
+    # A coefficient at 0 whose gradient is inside the L1 weight's range stays
+    # exactly at 0 step after step: the velocity is corrected with it.
+    # Coefficients far from 0 move by the step plus lr * strength.
+    W = np.array([0.0, 5.0, -5.0])
+    opt = SGD([W], 0.1, momentum=0.9, nesterov=nesterov)
+    before = W.copy()
+    for _ in range(50):
+        opt.update_params([W], [np.array([0.3, 0.0, 0.0])])
+        opt.soft_threshold([W], 1, strength=1.0)
+    assert W[0] == 0.0
+    assert W[1] < before[1] and W[2] > before[2] and W[1] == -W[2]
+    plain = SGD([np.zeros(1)], 0.1, momentum=0.0)
+    P = np.array([0.05, -0.05, 0.5])
+    plain._held = [np.zeros(3)]
+    plain.soft_threshold([P], 1, strength=1.0)  # threshold 0.1
+    assert_allclose(P, [0.0, 0.0, 0.4])
+
+
+def test_adam_soft_threshold_uses_each_coordinates_step():
+    W = np.array([0.5, 0.5])
+    opt = Adam([W], learning_rate_init=0.1)
+    opt.update_params([W], [np.array([0.0, 4.0])])  # v = 0.001 * grad**2
+    after = W.copy()
+    opt.soft_threshold([W], 1, strength=1.0)
+    rate = 0.1 * np.sqrt(1 - opt.beta_2)
+    tau = rate / (np.sqrt(opt.vs[0]) + opt.epsilon)
+    assert_allclose(W, np.sign(after) * np.maximum(np.abs(after) - tau, 0))
+    assert W[0] == 0.0 and 0 < W[1] < after[1]  # no gradient: a huge step
