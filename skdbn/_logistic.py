@@ -44,11 +44,13 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         with ``l1_ratio`` taken as 0 for 'l2' and 1 for 'l1'. The L1 part is
         applied after each step by its proximal operator (soft thresholding; in
         Adam's per-coordinate step sizes with 'adam'; the momentum keeps the
-        step actually taken), so coefficients reach exactly zero, and ``gtol``
-        measures the whole objective's smallest subgradient. Momentum makes the
-        loss rise and fall at first, which can trip the ``tol`` rule early: for
-        a converged sparse solution raise ``n_iter_no_change`` (to ``max_iter``,
-        say) and let ``gtol`` or ``max_iter`` stop the fit.
+        step actually taken), so coefficients reach exactly zero (with
+        full-batch training or Adam: plain mini-batch noise keeps moving them),
+        and ``gtol`` measures the whole objective's smallest subgradient.
+        Momentum makes the loss rise and fall at first, which can trip the
+        ``tol`` rule early: for a converged sparse solution raise
+        ``n_iter_no_change`` (to ``max_iter``, say) and let ``gtol`` or
+        ``max_iter`` stop the fit.
         ``LogisticRegression(C=C)`` with an L2 penalty solves the same problem
         as ``alpha = 1 / (C * sum(s))``, where ``s`` are the sample weights
         times the class weights (``1 / (C * n_samples)`` without either). With
@@ -94,8 +96,9 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
     gtol : float, default=1e-6
         Training stops when the largest absolute entry of the epoch's mean
         gradient falls below ``gtol`` (for full-batch training, exactly the
-        gradient's max-norm; with an L1 part, of the smallest subgradient at
-        the epoch's final coefficients). 0 disables this rule.
+        gradient's max-norm; with an L1 part, that gradient plus the L1 part's
+        smallest subgradient at the epoch's final coefficients, which is zero
+        at the minimum). 0 disables this rule.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified), stop
         when the held-out loss has not decreased by ``tol`` for

@@ -26,6 +26,16 @@ def _fortran(a):
     return a.flags.f_contiguous and not a.flags.c_contiguous
 
 
+def _scratch(optimizer, name, like):
+    """Work arrays shaped like ``like``, kept on ``optimizer`` as ``name``
+    (made once per fit: a proximal step allocates nothing)."""
+    arrays = optimizer.__dict__.get(name)
+    if arrays is None or [a.shape for a in arrays] != [p.shape for p in like]:
+        arrays = [np.empty_like(p) for p in like]
+        setattr(optimizer, name, arrays)
+    return arrays
+
+
 class BaseOptimizer:
     """Shared learning-rate bookkeeping; subclasses implement ``update_params``."""
 
@@ -106,6 +116,7 @@ class SGD(BaseOptimizer):
 
     def __getstate__(self):  # a zero velocity is stored as its layout only
         state = self.__dict__.copy()
+        state.pop("_shifts", None)  # proximal-step scratch
         if self._held_factor == 0:  # dtype names: skdbn.io stores plain values
             state["_held"] = [
                 (h.shape, h.dtype.str, "F" if _fortran(h) else "C") for h in self._held
@@ -131,12 +142,15 @@ class SGD(BaseOptimizer):
         The velocity takes the same correction, so that it stays the step
         actually taken (classical momentum then is the proximal heavy-ball
         method; Nesterov's ``momentum * v`` likewise). Without it, momentum
-        would carry a thresholded entry back off zero at the next step.
+        would carry a thresholded entry back off zero at the next step. For
+        Nesterov this assumes a constant ``momentum``: a change rescales the
+        correction with the velocity (classical momentum is exact either way).
         """
         tau = float(self.learning_rate) * strength
         moving = self._held_factor != 0
-        for param, held in zip(params[:n_first], self._held[:n_first], strict=True):
-            shift = np.clip(param, -tau, tau)  # param -= shift is the threshold
+        shifts = _scratch(self, "_shifts", params[:n_first])
+        for param, held, shift in zip(params, self._held, shifts, strict=False):
+            np.clip(param, -tau, tau, out=shift)  # param -= shift: the threshold
             np.negative(shift, out=shift)
             param += shift
             if moving:
@@ -222,12 +236,22 @@ class Adam(BaseOptimizer):
         to zero if it is closer.
         """
         rate = self.learning_rate_init * np.sqrt(1 - self.beta_2**self.t)
-        for param, v in zip(params[:n_first], self.vs[:n_first], strict=True):
-            tau = np.sqrt(v)
+        taus = _scratch(self, "_taus", params[:n_first])
+        shifts = _scratch(self, "_shifts", params[:n_first])
+        for param, v, tau, shift in zip(params, self.vs, taus, shifts, strict=False):
+            np.sqrt(v, out=tau)
             tau += self.epsilon
             np.divide(rate * strength, tau, out=tau)
-            shift = np.clip(param, -tau, tau)
+            np.minimum(param, tau, out=shift)
+            np.negative(tau, out=tau)
+            np.maximum(shift, tau, out=shift)  # clip(param, -tau, tau)
             param -= shift
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_taus", None)
+        state.pop("_shifts", None)
+        return state
 
     def update_params(self, params, grads, prescaled=False):
         """Take one step in place; ``grads`` are overwritten.

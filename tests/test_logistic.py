@@ -7,7 +7,12 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
-from sklearn.datasets import load_breast_cancer, load_digits, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_digits,
+    load_iris,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -360,6 +365,41 @@ def test_l1_by_its_proximal_step_reaches_the_sparse_optimum(params):
     assert _l1_objective(clf, X, y, alpha) < best * 1.002
     zeros = np.flatnonzero(clf.coef_ == 0)  # exactly zero
     assert len(zeros) >= 15 and set(zeros) <= set(np.flatnonzero(saga.coef_ == 0))
+
+
+@pytest.mark.parametrize("loader", [load_breast_cancer, load_iris])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"nesterovs_momentum": False}, {"solver": "adam", "learning_rate_init": 0.01}],
+    ids=["nesterov", "classical", "adam"],
+)
+def test_elasticnet_matches_saga_with_the_same_zeros(loader, params):
+    # Binary and multinomial, each optimiser's threshold and momentum
+    # correction: gtol stops at saga's solution (1,300-3,500 epochs).
+    X, y = _standardised(loader)
+    alpha, l1_ratio = 0.01, 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # penalty: 1.8 deprecates
+        saga = LogisticRegression(
+            penalty="elasticnet",
+            l1_ratio=l1_ratio,
+            solver="saga",
+            C=1 / (alpha * len(y)),
+            tol=1e-10,
+            max_iter=100_000,
+        ).fit(X, y)
+    clf = LogisticRegressionGD(
+        penalty="elasticnet",
+        l1_ratio=l1_ratio,
+        alpha=alpha,
+        max_iter=10_000,
+        n_iter_no_change=10_000,
+        **params,
+    ).fit(X, y)
+    assert clf.n_iter_ < clf.max_iter  # gtol fired
+    assert (saga.coef_ == 0).sum() >= 3
+    assert_array_equal(clf.coef_ == 0, saga.coef_ == 0)
+    assert_allclose(clf.coef_, saga.coef_, atol=1e-3)
 
 
 def test_gtol_stops_at_a_sparse_solution():
