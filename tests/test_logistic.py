@@ -332,6 +332,20 @@ def test_l1_penalties_shrink_coefficients(penalty):
     assert (np.abs(sparse.coef_) < 1e-2).sum() > 5
 
 
+def _saga(X, y, alpha, l1_ratio):
+    """scikit-learn's saga optimum of LogisticRegressionGD's elastic-net objective."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # penalty: 1.8 deprecates
+        return LogisticRegression(  # the same in scikit-learn 1.6 and 1.9
+            penalty="elasticnet",
+            l1_ratio=l1_ratio,
+            solver="saga",
+            C=1 / (alpha * len(y)),
+            tol=1e-10,
+            max_iter=100_000,
+        ).fit(X, y)
+
+
 def _l1_objective(clf, X, y, alpha):
     z = X @ clf.coef_.ravel() + clf.intercept_
     return np.mean(np.logaddexp(0, z) - y * z) + alpha * np.abs(clf.coef_).sum()
@@ -347,17 +361,9 @@ def test_l1_by_its_proximal_step_reaches_the_sparse_optimum(params):
     # (3,000 epochs): 0.15952 / 0.15931, 19 zeros each, all of them saga's.
     X, y = _standardised(load_breast_cancer)
     alpha = 0.01
+    saga = _saga(X, y, alpha, l1_ratio=1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", FutureWarning)  # penalty: 1.8 deprecates
-        saga = LogisticRegression(  # the same in scikit-learn 1.6 and 1.9
-            penalty="elasticnet",
-            l1_ratio=1.0,
-            solver="saga",
-            C=1 / (alpha * len(y)),
-            tol=1e-8,
-            max_iter=5000,
-        ).fit(X, y)
         clf = LogisticRegressionGD(
             penalty="l1", alpha=alpha, max_iter=3000, n_iter_no_change=3000, **params
         ).fit(X, y)
@@ -378,16 +384,7 @@ def test_elasticnet_matches_saga_with_the_same_zeros(loader, params):
     # correction: gtol stops at saga's solution (1,300-3,500 epochs).
     X, y = _standardised(loader)
     alpha, l1_ratio = 0.01, 0.5
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)  # penalty: 1.8 deprecates
-        saga = LogisticRegression(
-            penalty="elasticnet",
-            l1_ratio=l1_ratio,
-            solver="saga",
-            C=1 / (alpha * len(y)),
-            tol=1e-10,
-            max_iter=100_000,
-        ).fit(X, y)
+    saga = _saga(X, y, alpha, l1_ratio)
     clf = LogisticRegressionGD(
         penalty="elasticnet",
         l1_ratio=l1_ratio,
