@@ -583,7 +583,8 @@ class RBMTrainer:
         W, b, a = self.objective.params
         units = self.objective.visible_units
         total = 0.0
-        for block in _outofcore.row_blocks(X, rows=rows, width=W.shape[0]):
+        # width: Gaussian free energies densify a sparse block.
+        for block in _outofcore.row_blocks(X, rows=rows, width=max(W.shape)):
             total += float(free_energy(block, W, a, b, units).sum(dtype=np.float64))
         return total / len(rows)
 

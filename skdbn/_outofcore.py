@@ -67,7 +67,10 @@ def row_blocks(X, block_bytes=None, width=0, rows=None):
     block_bytes = block_bytes or BLOCK_BYTES
     mapping = file_mapping(X)
     itemsize = X.dtype.itemsize
-    row_bytes = itemsize * max(1, int(np.prod(X.shape[1:], dtype=np.int64)), width)
+    per_row = int(np.prod(X.shape[1:], dtype=np.int64))
+    if sp.issparse(X):  # a block holds its non-zeros (value and index each)
+        per_row = min(per_row, 2 * -(-X.nnz // max(X.shape[0], 1)))
+    row_bytes = itemsize * max(1, per_row, width)
     step = max(1, block_bytes // row_bytes)
     n = X.shape[0] if rows is None else len(rows)
     for start in range(0, n, step):
@@ -120,12 +123,21 @@ def take_rows(X, indices, out, mapping=None):
     rows are gathered ``GATHER_ROWS`` at a time and the pages released after each.
     """
     if mapping is None:
-        # mode="clip" writes straight into out (indices are valid by construction)
-        return np.take(X, indices, axis=0, out=out, mode="clip")
+        return _gather(X, indices, out)
     for start in range(0, len(indices), GATHER_ROWS):
         part = slice(start, start + GATHER_ROWS)
-        np.take(X, indices[part], axis=0, out=out[part], mode="clip")
+        _gather(X, indices[part], out[part])
         release(mapping)
+    return out
+
+
+def _gather(X, indices, out):
+    if X.flags.c_contiguous:
+        # mode="clip" writes straight into out (indices are valid by construction)
+        return np.take(X, indices, axis=0, out=out, mode="clip")
+    # np.take would first copy all of a Fortran-ordered or strided X (a
+    # DataFrame's values, a column slice): index it, one batch's worth.
+    np.copyto(out, X[indices])
     return out
 
 
@@ -145,6 +157,13 @@ def validate(estimator, X, y="no_validation", **params):
         out = _validate(estimator, X, y, **params)
         if params.get("y_numeric") and not (y is None or isinstance(y, str)):
             assert_all_finite(out[1], input_name="y", estimator_name=_name(estimator))
+    X_out = out[0] if isinstance(out, tuple) else out
+    if sp.issparse(X_out) and not X_out.has_canonical_format:
+        # Duplicate entries add up when a batch is densified: sum them first,
+        # so that range checks and dtype checks see the values used.
+        X_out = X_out.copy()
+        X_out.sum_duplicates()
+        out = (X_out, *out[1:]) if isinstance(out, tuple) else X_out
     return out
 
 

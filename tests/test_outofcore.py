@@ -1,6 +1,7 @@
 """Training from memory-mapped data: same models, bounded resident memory."""
 
 import sys
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -284,3 +285,48 @@ def test_validation_split_copies_no_training_data(tmp_path, digits, monkeypatch)
     from_file = RBMTransformer(8, n_iter=2, validation_fraction=0.1, random_state=0)
     assert_array_equal(in_memory.fit(X).components_, from_file.fit(mapped).components_)
     assert in_memory.validation_free_energy_ == from_file.validation_free_energy_
+
+
+def test_gathers_from_non_c_contiguous_data_copy_one_batch():
+    # np.take copies all of a Fortran-ordered or strided array first (a
+    # DataFrame's values, a column slice): a batch's gather must not.
+    X = np.asfortranarray(np.random.default_rng(0).random((20_000, 50)))
+    idx = np.array([5, 9_999, 7])
+    for view in (X, X[:, :40], X[::2]):
+        out = np.empty((3, view.shape[1]))
+        tracemalloc.start()
+        take_rows(view, idx, out)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert_array_equal(out, view[idx])
+        assert peak < 100_000  # the array is 8 MB
+
+
+def test_sparse_blocks_are_sized_by_their_non_zeros():
+    # 2**20 hashed features, 10 non-zeros a row: blocks of dense rows would be
+    # four rows long; one block holds every row.
+    rng = np.random.default_rng(0)
+    X = sp.csr_matrix(
+        (rng.random(10_000), rng.integers(0, 2**20, 10_000), np.arange(0, 10_001, 10)),
+        shape=(1000, 2**20),
+    )
+    assert len(list(row_blocks(X, width=10))) == 1
+    assert len(list(row_blocks(X, width=10, block_bytes=4000))) == 40  # 25 rows
+
+
+def test_duplicate_sparse_entries_are_summed_before_the_checks():
+    # 0.6 stored twice is a value of 1.2 once densified: the [0, 1] check and
+    # training must see 1.2, and the model equals the canonical matrix's.
+    X = sp.csr_matrix(
+        (np.array([0.6, 0.6, 0.3]), np.array([0, 0, 1]), np.array([0, 2, 3])),
+        shape=(2, 2),
+    )
+    assert not X.has_canonical_format
+    with pytest.warns(UserWarning, match="expects data"):
+        rbm = RBMTransformer(n_components=2, n_iter=2, random_state=0).fit(X)
+    canonical = X.copy()
+    canonical.sum_duplicates()
+    with pytest.warns(UserWarning, match="expects data"):
+        same = RBMTransformer(n_components=2, n_iter=2, random_state=0).fit(canonical)
+    assert_array_equal(rbm.components_, same.components_)
+    assert not X.has_canonical_format  # the caller's matrix is left as it was
