@@ -76,7 +76,7 @@ def sample_logistic(Z, generator, out=None):
     """
     T = np.multiply(Z, 0.5, out=out)
     np.tanh(T, out=T)
-    return _random.bernoulli_tanh(T, generator, out=T)
+    return _random.bernoulli(T, generator, out=T, signed=True)
 
 
 def sample_visible(M, generator, visible_units="bernoulli", out=None, noise=None):

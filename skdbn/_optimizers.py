@@ -151,10 +151,9 @@ class SGD(BaseOptimizer):
         shifts = _scratch(self, "_shifts", params[:n_first])
         for param, held, shift in zip(params, self._held, shifts, strict=False):
             np.clip(param, -tau, tau, out=shift)  # param -= shift: the threshold
-            np.negative(shift, out=shift)
-            param += shift
+            param -= shift
             if moving:
-                held += shift
+                held -= shift
 
     @property
     def velocities(self):

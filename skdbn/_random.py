@@ -46,32 +46,19 @@ def uniform(generator, shape, order="C", signed=False):
     return values.reshape(shape, order=order)
 
 
-def bernoulli(P, generator, out=None):
+def bernoulli(P, generator, out=None, signed=False):
     """Binary states, 1 with probability ``P``, in ``P``'s dtype (``out`` may be ``P``).
 
     A probability is rounded up to a multiple of ``2**-23`` (it is never made
-    smaller, and 0 stays 0).
+    smaller, and 0 stays 0). ``signed``: ``P`` holds ``2 p - 1`` instead, as
+    ``tanh(z / 2)`` does for ``p = sigmoid(z)``; it is compared with ``2 u - 1``,
+    the same draw from the same bits without the two passes that make ``p``.
     """
     order = "F" if P.ndim > 1 and P.strides[0] < P.strides[1] else "C"
-    noise = uniform(generator, P.shape, order)
+    noise = uniform(generator, P.shape, order, signed=signed)
     if out is None:
         out = np.empty_like(P)
     return np.less(noise, P, out=out)
-
-
-def bernoulli_tanh(T, generator, out=None):
-    """Binary states, 1 with probability ``(1 + T) / 2``, in ``T``'s dtype.
-
-    For ``T = tanh(z / 2)`` that probability is ``sigmoid(z)``: comparing ``T``
-    with ``2 u - 1`` makes the same draw as comparing ``sigmoid(z)`` with ``u``
-    (the same bits give the same ``u``) without the two passes that turn ``T``
-    into probabilities. ``out`` may be ``T``.
-    """
-    order = "F" if T.ndim > 1 and T.strides[0] < T.strides[1] else "C"
-    noise = uniform(generator, T.shape, order, signed=True)
-    if out is None:
-        out = np.empty_like(T)
-    return np.less(noise, T, out=out)
 
 
 def keep_mask(generator, out, rate):

@@ -45,15 +45,15 @@ def test_signed_uniform_is_two_u_minus_one_from_the_same_bits():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_bernoulli_tanh_makes_the_draws_of_bernoulli(dtype):
+def test_signed_bernoulli_makes_the_draws_of_bernoulli(dtype):
     # 1 with probability (1 + T) / 2: the same states as bernoulli of that
     # probability from the same generator state, ends included.
     T = np.linspace(-1, 1, 3000).astype(dtype).reshape(3, 1000, order="F")
-    S = _random.bernoulli_tanh(T, _gen(4))
+    S = _random.bernoulli(T, _gen(4), signed=True)
     assert S.dtype == dtype and S.flags.f_contiguous
     assert_array_equal(S, _random.bernoulli((1 + T.astype(np.float64)) / 2, _gen(4)))
     ends = np.tile(np.array([-1, 1], dtype), (1000, 1))
-    many = _random.bernoulli_tanh(ends, _gen(5))
+    many = _random.bernoulli(ends, _gen(5), signed=True)
     assert many[:, 0].max() == 0 and many[:, 1].min() == 1
 
 
