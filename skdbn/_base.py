@@ -4,7 +4,8 @@
 fit a :class:`skdbn._network.NetworkObjective` with an optimiser from
 :mod:`skdbn._optimizers` through :func:`skdbn._training.train`; this mixin holds
 the glue (parameter constraints with MLPClassifier's names, the optimiser, sample
-weights, early-stopping split) so it is written once.
+weights (LogisticRegressionGD's; the DBNs take none), early-stopping split) so it
+is written once.
 """
 
 import functools
@@ -238,6 +239,11 @@ def classification_labels(y, *, input_name="y"):
         return unique_labels(y)
 
 
+def label_repr(label):
+    """A label as users wrote it: ``1`` and ``'a'``, not ``np.int64(1)``."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
 def check_classes(classes):
     """``partial_fit``'s ``classes``: their sorted distinct labels, at least two."""
     labels = classification_labels(np.asarray(classes), input_name="classes")
@@ -247,6 +253,18 @@ def check_classes(classes):
             f"them; got {labels}."
         )
     return labels
+
+
+def check_same_classes(classes, fitted):
+    """A later ``partial_fit`` call's ``classes`` must be the first call's."""
+    if classes is None:
+        return
+    classes = check_classes(classes)
+    if not np.array_equal(classes, fitted):
+        raise ValueError(
+            f"classes={classes} is not the same as on the first call to "
+            f"partial_fit ({fitted})."
+        )
 
 
 def check_labels_in(labels, classes):

@@ -267,10 +267,12 @@ class DBNTransformer(
         """Train every layer for one epoch on X, bottom up.
 
         For data that arrives in chunks or does not fit in memory. Each call
-        gives the first layer one epoch of mini-batches on X (exactly
-        :meth:`RBMTransformer.partial_fit`), then the second layer one epoch on
-        the first layer's hidden probabilities of X, computed with its weights
-        just updated, and so on up the stack. The first call builds the layers
+        gives the first layer one epoch of mini-batches on X (as
+        :meth:`RBMTransformer.partial_fit` does; the first call gives the same
+        weights, later ones differ because the layers draw from one random
+        stream), then the second layer one epoch on the first layer's hidden
+        probabilities of X, computed with its weights just updated, and so on up
+        the stack. The first call builds the layers
         (each initialised from the data it sees first) and fixes the dtype.
 
         So a stream of chunks trains all the layers together, where :meth:`fit`

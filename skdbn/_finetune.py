@@ -11,6 +11,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -33,7 +34,9 @@ from ._base import (
     GradientDescentMixin,
     check_classes,
     check_labels_in,
+    check_same_classes,
     classification_labels,
+    label_repr,
     store_init_arguments,
     unchanged_on_error,
 )
@@ -113,6 +116,9 @@ _FINE_TUNING_ATTRIBUTES = """
         Each layer's reconstruction-error curve from pre-training.
     loss_curve_ : list of float
         Fine-tuning loss at each epoch.
+    loss_ : float or None
+        The last fine-tuning epoch's loss (``loss_curve_[-1]``), as in
+        MLPClassifier; None if no epoch has finished.
     best_loss_ : float or None
         Lowest fine-tuning loss; None with ``early_stopping`` (see
         ``best_validation_score_``), as in MLPClassifier.
@@ -253,7 +259,7 @@ class _BaseDBNNetwork(
             action=action,
         )
 
-    def _fine_tune(self, X, Y, sample_weight, rng, incremental):
+    def _fine_tune(self, X, Y, rng, incremental):
         if self.verbose and not incremental:  # after the pre-training lines
             print(f"[{type(self).__name__}] fine-tuning")
         objective = _network.NetworkObjective(
@@ -266,23 +272,25 @@ class _BaseDBNNetwork(
             dropout=self.dropout,
             random_state=rng,
         )
-        return self._fit_network(
+        self._fit_network(
             objective,
             X,
             Y,
-            sample_weight,
+            None,  # no sample weights: see the Notes of DBNClassifier
             incremental=incremental,
             rng=rng,
             score=self._validation_score,
             stratify=self.out_activation_ != "identity" and not self._multilabel,
         )
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else None
+        return self
 
     @property
     def _multilabel(self):
         binarizer = getattr(self, "_label_binarizer", None)
         return binarizer is not None and binarizer.y_type_ == "multilabel-indicator"
 
-    def _fit(self, X, Y, sample_weight=None, incremental=False):
+    def _fit(self, X, Y, incremental=False):
         """Initialise (pre-train) or go on from the current weights, then
         fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
         rng = self._training_rng(incremental)
@@ -296,7 +304,7 @@ class _BaseDBNNetwork(
             if not incremental:  # the curves go on; n_iter_ counts this fit
                 self.n_iter_ = 0
                 _training.restart_stopping(self, early_stopping=self.early_stopping)
-        return self._fine_tune(X, Y, sample_weight, rng, incremental)
+        return self._fine_tune(X, Y, rng, incremental)
 
     def _forward(self, X, output=True, check_input=True):
         """Outputs of the network (or its top hidden layer with ``output=False``).
@@ -385,6 +393,12 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
     so (usually the learning rate is too large or the inputs are not scaled),
     after ``fit`` and after every ``partial_fit`` call (on that call's data).
 
+    There is no ``sample_weight``: the common checks ask integer weights to give
+    the model that repeated samples give, which stochastic pre-training and
+    shuffled mini-batches cannot do. To weight samples, resample them in
+    proportion to the weights, or fit :class:`LogisticRegressionGD` (which takes
+    ``sample_weight``) on :class:`DBNTransformer` features.
+
     Recommended settings for MNIST-sized images (pixels scaled to [0, 1]), which
     reach 0.981 test accuracy on average when trained on 8,000 MNIST digits and
     tested on 2,000 (random_state 0-5, one or two BLAS threads: 0.9785-0.985;
@@ -432,7 +446,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
             if not multilabel and allowed.size < 2:
                 raise ValueError(
                     "DBNClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {allowed[0]!r}."
+                    f"but the data contains only one class: {label_repr(allowed[0])}."
                 )
             self._label_binarizer = LabelBinarizer().fit(y if multilabel else allowed)
             self.classes_ = self._label_binarizer.classes_
@@ -447,6 +461,15 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
                     f"{kinds[not multilabel]}."
                 )
         check_labels_in(labels, allowed)
+        if multilabel:
+            # LabelBinarizer passes the matrix through: a target of 2 has no
+            # cross-entropy minimum (MLPClassifier's cast to bool hides it).
+            values = np.unique(y.data if sp.issparse(y) else y)
+            if not np.isin(values, (0, 1)).all():
+                raise ValueError(
+                    "A multilabel indicator matrix y must hold only 0 and 1 (or "
+                    f"False and True); got the values {values}."
+                )
         return y, self._label_binarizer.transform(y)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -506,6 +529,8 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         X, y = self._validate_Xy(X, y, reset=first)
         if first:
             self.__dict__.pop("_label_binarizer", None)
+        else:
+            check_same_classes(classes, self.classes_)
         y, Y = self._encode(y, classes if first else None)
         self._fit(X, Y.astype(X.dtype), incremental=True)
         self._check_collapse(X, y)
@@ -549,7 +574,7 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
             label = self.classes_[predicted[0]]
             warnings.warn(
                 "DBNClassifier fine-tuning collapsed: it predicts the single class "
-                f"{label!r} for every training sample. The learning rate "
+                f"{label_repr(label)} for every training sample. The learning rate "
                 f"(learning_rate_init={self.learning_rate_init}) may be too large, "
                 "the inputs unscaled (Bernoulli units want [0, 1]), or training too "
                 "short; try a smaller learning_rate_init, more max_iter, or "
@@ -653,6 +678,12 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
     --------
     DBNClassifier : The classifier with the same pre-training.
     sklearn.neural_network.MLPRegressor : The same network without pre-training.
+
+    Notes
+    -----
+    There is no ``sample_weight``, for the reason given in
+    :class:`DBNClassifier`'s Notes: resample the data in proportion to the
+    weights instead.
 
     Examples
     --------

@@ -15,7 +15,9 @@ from ._base import (
     GradientDescentMixin,
     check_classes,
     check_labels_in,
+    check_same_classes,
     classification_labels,
+    label_repr,
     unchanged_on_error,
 )
 from ._linalg import dot
@@ -303,13 +305,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
                     "classes must be passed on the first call to partial_fit."
                 )
             self._initialize(check_classes(classes), X.shape[1], X.dtype)
-        elif classes is not None:
-            classes = check_classes(classes)
-            if not np.array_equal(classes, self.classes_):
-                raise ValueError(
-                    f"classes={classes} is not the same as on the first call to "
-                    f"partial_fit ({self.classes_})."
-                )
+        else:
+            check_same_classes(classes, self.classes_)
         check_labels_in(classification_labels(y), self.classes_)
         X = astype(X, self.coef_.dtype)
         return self._train(X, y, sample_weight, incremental=True)
@@ -319,7 +316,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         if classes.size < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {classes[0]!r}."
+                f"data contains only one class: {label_repr(classes[0])}."
             )
         return classes
 

@@ -301,8 +301,10 @@ def test_bad_input(digits):
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         clf.fit(X_nan, y)
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match="only one class: 0.$"):  # not np.int64(0)
         clf.fit(X, np.zeros_like(y))
+    with pytest.raises(ValueError, match="only one class: 'a'.$"):
+        clf.fit(X, np.full(len(y), "a"))
     with pytest.raises(ValueError, match="Unknown label type"):
         clf.fit(X, y + 0.5)
     clf.fit(X, y)
@@ -347,6 +349,27 @@ def test_regressor_targets_checked_after_conversion():
         DBNRegressor((3,), max_iter=2).fit(X.astype(np.float32), np.full(4, 1e300))
 
 
+def test_multilabel_indicator_values_must_be_zero_or_one():
+    """{0, 2} is an indicator matrix to scikit-learn, and LabelBinarizer passes
+    it through: its targets of 2 would drive the cross-entropy to minus infinity."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((6, 3)), np.array([[0, 1], [1, 0], [1, 1]] * 2)
+    clf = DBNClassifier((3,), rbm_n_iter=1, max_iter=2, random_state=0)
+    for bad in (2 * Y, sp.csr_matrix(2 * Y)):
+        with pytest.raises(ValueError, match="must hold only 0 and 1"):
+            clf.fit(X, bad)
+    assert clf.fit(X, Y.astype(bool)).predict(X).shape == Y.shape
+
+
+def test_loss_is_the_last_epoch_loss(digits):
+    X, y = digits
+    clf = DBNClassifier(max_iter=3, **SMALL).fit(X, y)
+    assert clf.loss_ == clf.loss_curve_[-1] and len(clf.loss_curve_) == 3
+    reg = DBNRegressor((8,), rbm_n_iter=1, max_iter=2, random_state=0)
+    reg.partial_fit(X, y / 9.0).partial_fit(X, y / 9.0)
+    assert reg.loss_ == reg.loss_curve_[-1] and len(reg.loss_curve_) == 2
+
+
 def test_partial_fit_multilabel_classes_are_column_indices():
     """As MLPClassifier: ``classes`` of an indicator matrix are its columns."""
     rng = np.random.default_rng(0)
@@ -365,6 +388,11 @@ def test_partial_fit_multilabel_classes_are_column_indices():
 def test_partial_fit_classes_and_labels_are_checked():
     rng = np.random.default_rng(0)
     X, y = rng.random((3, 3)), [0, 1, 2]
+    clf = DBNClassifier((3,), random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    clf.partial_fit(X, y, classes=[2, 1, 0])  # the same classes, in any order
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])  # as MLPClassifier
+    assert_array_equal(clf.classes_, [0, 1, 2])
     with pytest.raises(ValueError, match=r"y has labels \[0\] not in classes"):
         DBNClassifier((3,)).partial_fit(X, y, classes=[1, 2])
     with pytest.raises(ValueError, match="at least 2"):
