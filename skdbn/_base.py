@@ -56,10 +56,9 @@ def unchanged_on_error(method):
     model (``n_features_in_`` of data it was not fitted on, ``classes_`` without
     weights), and cut the history lists (``loss_curve_``...) back to their
     length. A cold ``fit`` thus leaves the estimator exactly as it was. Arrays
-    trained in place (``partial_fit``, warm starts, a DBN's layers) keep what
-    training left in them, which on divergence is their last finite epoch:
-    copying a whole model on every ``partial_fit`` call would cost more than a
-    small chunk's epoch.
+    trained in place keep what training left in them: on divergence the weights
+    from before the call (``partial_fit``'s one epoch, warm starts, which keep a
+    copy), or a DBN pre-training layer's last finite epoch.
     """
 
     @functools.wraps(method)
@@ -129,15 +128,25 @@ class GradientDescentMixin:
         then cast to X's dtype, so that tiny or huge weights neither underflow
         nor overflow in float32 (and the same weights times any constant give
         the same model). ``partial_fit`` calls share one unit, the mean weight
-        of the first call, so that a chunk of heavier samples (a class weight,
-        chunks of one class) pulls harder than a lighter one.
+        of the first call (1 if it had none), so that a chunk of heavier samples
+        (a class weight, chunks of one class) pulls harder than a lighter one.
         """
         class_weight = getattr(self, "class_weight", None)
         if sample_weight is None and class_weight is None:
-            return None
+            if not incremental:
+                return None
+            # No weights are weights of one: a first call without them makes
+            # 1 the unit, and a later call without them weighs 1 in that unit.
+            unit = getattr(self, "_weight_unit", None)
+            if unit is None:
+                self._weight_unit = 1.0
+            if unit in (None, 1.0):
+                return None
         sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if class_weight is not None:
-            sample_weight = sample_weight * compute_sample_weight(class_weight, y)
+            sample_weight = sample_weight * _class_weights(
+                class_weight, y, sample_weight
+            )
         scale = np.abs(sample_weight).max()
         if scale > 0:
             sample_weight = sample_weight / scale
@@ -182,8 +191,7 @@ class GradientDescentMixin:
                         )
                 sample_weight = _unit_mean(sample_weight)
             validation = (X_val, Y_val, sw_val, lambda *v: score(objective, *v))
-        if getattr(self, "_optimizer", None) is None or not incremental:
-            self._optimizer = self._make_optimizer(objective.params)
+        self._optimizer = self._optimizer_for(objective.params, incremental)
         batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
         if self.batch_size not in (None, "auto") and self.batch_size > X.shape[0]:
             warnings.warn(
@@ -210,8 +218,47 @@ class GradientDescentMixin:
                 validation=validation,
                 verbose=self.verbose,
                 incremental=incremental,
+                keep_start=not incremental,  # a failed warm start keeps its model
             )
         return self
+
+    def _optimizer_for(self, params, incremental):
+        """A new optimiser for ``fit``; ``partial_fit`` keeps its optimiser (and
+        momentum) with the parameters set since applied, unless the solver, the
+        kind of momentum or the trained arrays changed: then it starts afresh
+        (as after a divergence, which resets it)."""
+        optimizer = getattr(self, "_optimizer", None)
+        kind = Adam if self.solver == "adam" else SGD
+        if (
+            not incremental
+            or type(optimizer) is not kind
+            or not optimizer.fits(params)
+            or (kind is SGD and optimizer.nesterov != self.nesterovs_momentum)
+        ):
+            return self._make_optimizer(params)
+        if optimizer.learning_rate_init != float(self.learning_rate_init):
+            optimizer.learning_rate_init = float(self.learning_rate_init)
+            optimizer.learning_rate = optimizer.learning_rate_init
+        if kind is SGD:
+            optimizer.lr_schedule, optimizer.power_t = self.learning_rate, self.power_t
+            optimizer.momentum = float(self.momentum)
+        else:
+            optimizer.beta_1, optimizer.beta_2 = float(self.beta_1), float(self.beta_2)
+            optimizer.epsilon = float(self.epsilon)
+        return optimizer
+
+
+def _class_weights(class_weight, y, sample_weight):
+    """Each sample's class weight. 'balanced' divides by the classes' weighted
+    counts, ``sum(s) / (n_classes * sum of s over the class)``, as scikit-learn's
+    LogisticRegression does with sample weights (the plain counts without)."""
+    if not isinstance(class_weight, str):
+        return compute_sample_weight(class_weight, y)
+    _, index = np.unique(y, return_inverse=True)
+    totals = np.bincount(index, weights=sample_weight)
+    with np.errstate(divide="ignore"):
+        per_class = np.where(totals > 0, totals.sum() / (totals.size * totals), 0.0)
+    return per_class[index]
 
 
 def _unit_mean(sample_weight):

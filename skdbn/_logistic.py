@@ -58,7 +58,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         times the class weights (``1 / (C * n_samples)`` without either). With
         mini-batches the weights are scaled to mean 1, so that the mini-batch
         gradients average to the gradient of this objective; ``partial_fit``
-        calls all use the first call's mean as unit.
+        calls all use the first call's mean weight as unit (1 when it has no
+        ``sample_weight``, which stands for weights of 1 in every call).
     alpha : float, default=1e-4
         Strength of the penalty.
     l1_ratio : float, default=0.15
@@ -67,7 +68,9 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         Whether to learn an intercept; otherwise it is fixed at zero.
     class_weight : dict or 'balanced', default=None
         Weights multiplying the sample weights of each class; 'balanced' uses
-        ``n_samples / (n_classes * np.bincount(y))``.
+        ``n_samples / (n_classes * np.bincount(y))``, with ``sample_weight``
+        the weighted counts instead (``sum(s) / (n_classes * s_c)``, ``s_c`` the
+        class's total weight), as scikit-learn's LogisticRegression does.
     solver : {'sgd', 'adam'}, default='sgd'
         'sgd' is gradient descent with (Nesterov) momentum; 'adam' is Adam.
     learning_rate_init : float, default=0.1
@@ -343,6 +346,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         )
 
     def _train(self, X, y, sample_weight, incremental):
+        if not self.fit_intercept and self.intercept_.any():  # a warm start
+            self.intercept_ = np.zeros_like(self.intercept_)  # a failed call keeps it
         sample_weight = self._checked_sample_weight(X, y, sample_weight, incremental)
         Y = self._label_binarizer.transform(y).astype(X.dtype)
         return self._fit_network(

@@ -51,10 +51,28 @@ class BaseOptimizer:
         """The factor by which ``update_params`` first multiplies the gradients."""
         return 1.0
 
+    def state_is_finite(self):
+        """Whether the optimiser's state (velocities, moments) is all finite."""
+        return all(np.isfinite(a).all() for arrays in self._state() for a in arrays)
+
+    def reset(self):
+        """Forget the state (zero velocities or moments), as a new optimiser."""
+        for arrays in self._state():
+            for a in arrays:
+                a.fill(0)
+
+    def fits(self, params):
+        """Whether this optimiser's state matches ``params``' shapes and dtypes."""
+        state = self._state()[0]  # one array per parameter
+        return len(state) == len(params) and all(
+            a.shape == p.shape and a.dtype == p.dtype
+            for a, p in zip(state, params, strict=True)
+        )
+
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step`` counts samples."""
         if self.lr_schedule == "invscaling":
-            self.learning_rate = (
+            self.learning_rate = float(
                 self.learning_rate_init / (time_step + 1) ** self.power_t
             )
 
@@ -133,6 +151,13 @@ class SGD(BaseOptimizer):
     @property
     def gradient_scale(self):
         return -float(self.learning_rate)
+
+    def _state(self):
+        return [self._held]
+
+    def reset(self):
+        super().reset()
+        self._held_factor = 0.0
 
     def soft_threshold(self, params, n_first, strength):
         """The proximal step of ``strength * |W|_1`` on the first ``n_first``
@@ -226,6 +251,13 @@ class Adam(BaseOptimizer):
     @property
     def gradient_scale(self):
         return 1 - self.beta_1
+
+    def _state(self):
+        return [self.ms, self.vs]
+
+    def reset(self):
+        super().reset()
+        self.t = 0
 
     def soft_threshold(self, params, n_first, strength):
         """The proximal step of ``strength * |W|_1`` on the first ``n_first``

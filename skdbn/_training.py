@@ -47,8 +47,9 @@ class EpochEnd:
         ``'pre-training layer 1/2'``.
     epoch : int
         Epochs completed in this stage (1-based).
-    max_epochs : int
-        Epochs this stage will run at most.
+    max_epochs : int or None
+        Epochs this stage will run at most; None for a ``partial_fit`` epoch
+        (``epoch`` then counts every call's epoch).
     loss : float
         The epoch's training loss (reconstruction error for RBMs).
     validation_score : float or None
@@ -58,7 +59,7 @@ class EpochEnd:
     estimator: str
     stage: str
     epoch: int
-    max_epochs: int
+    max_epochs: int | None
     loss: float
     validation_score: float | None
 
@@ -104,11 +105,10 @@ def stage(estimator, name):
         _STAGE.reset(token)
 
 
-def _notify(est, loss, max_epochs):
+def _notify(est, loss, max_epochs, validated):
     callbacks = _CALLBACKS.get()
     if not callbacks:
         return
-    scores = getattr(est, "validation_scores_", None)
     owner, name = _STAGE.get() or (type(est).__name__, "training")
     event = EpochEnd(
         estimator=owner,
@@ -116,7 +116,8 @@ def _notify(est, loss, max_epochs):
         epoch=est.n_iter_,
         max_epochs=max_epochs,
         loss=loss,
-        validation_score=scores[-1] if scores else None,
+        # this run's score only: an earlier early-stopping fit's list stays
+        validation_score=est.validation_scores_[-1] if validated else None,
     )
     for callback in callbacks:
         callback(event)
@@ -178,8 +179,48 @@ class DivergenceError(ValueError):
     """Training produced a non-finite loss or non-finite weights."""
 
 
-def _is_finite(loss, params):
-    return np.isfinite(loss) and all(np.isfinite(p).all() for p in params)
+def _diverged(est):
+    owner, name = _STAGE.get() or (type(est).__name__, "training")
+    return f"{owner}: {name} diverged"
+
+
+def _rise_warning(est, first_epoch, optimizer, lr_name):
+    """The warning for a run whose loss rose (see :func:`_loss_rose`), or None.
+
+    Not an error: the common checks fit unscaled data (features around 100)
+    with the default learning rate and expect a model back."""
+    run = est.loss_curve_[first_epoch:]
+    if not _loss_rose(run):
+        return None
+    return (
+        _diverged(est) + f": the loss rose from {run[0]:.4g} to {run[-1]:.4g} in "
+        f"{len(run)} epochs and no epoch improved on the first, so this model is "
+        f"no better than its start. The learning rate {lr_name}="
+        f"{optimizer.learning_rate_init} is probably too large; try a smaller "
+        "value or scale the input features."
+    )
+
+
+def _loss_rose(losses):
+    """A run whose loss ended well above its first epoch's, which no epoch
+    beat: a learning rate too large for the loss to blow up to infinity
+    (which the finiteness check catches) but large enough to stop any
+    progress. A converged warm start fluctuates, it does not rise by 10%."""
+    return (
+        len(losses) > 1
+        and min(losses[1:]) >= losses[0]
+        and losses[-1] > losses[0] + 0.1 * abs(losses[0])
+    )
+
+
+def _is_finite(loss, params, optimizer):
+    """The loss, the weights and the optimiser's state (Adam's squared
+    gradients can overflow while the weights stay finite) are all finite."""
+    return (
+        np.isfinite(loss)
+        and all(np.isfinite(p).all() for p in params)
+        and optimizer.state_is_finite()
+    )
 
 
 class _EpochRunner:
@@ -275,6 +316,7 @@ def train(
     epoch_metrics=None,
     convergence_warning=True,
     rows=None,
+    keep_start=False,
 ):
     """Train ``objective`` for up to ``max_iter`` epochs, recording history on ``est``.
 
@@ -319,6 +361,10 @@ def train(
     rows : array of int, optional
         Train on these rows of X (and y, weights) only, without copying X: each
         mini-batch is gathered from them (the RBM's validation split).
+    keep_start : bool, default=False
+        Keep a copy of the weights as they were at the start, and put them back
+        if training diverges (a warm start then keeps its previous model);
+        otherwise a divergence leaves the last finite epoch's weights.
 
     Returns
     -------
@@ -332,19 +378,23 @@ def train(
     )
     spare = [p.copy() for p in objective.params]
     good = _checkpoint(est, [p.copy() for p in objective.params])
+    initial = [p.copy() for p in objective.params] if keep_start else None
+    first_epoch = len(est.loss_curve_)
     best = None
     max_epochs = 1 if incremental else max_iter
     start = time.perf_counter()
+    stopped = False  # by a stopping rule, not by max_iter
     try:
         for _ in range(max_epochs):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 loss, grad_norm = runner.run(objective, optimizer)
-            if not _is_finite(loss, objective.params):
-                _restore(objective.params, good[0])
-                owner, name = _STAGE.get() or (type(est).__name__, "training")
+            if not _is_finite(loss, objective.params, optimizer):
+                _restore(objective.params, good[0] if initial is None else initial)
+                optimizer.reset()  # a partial_fit after this one starts afresh
                 raise DivergenceError(
-                    f"{owner}: {name} diverged in epoch {est.n_iter_ + 1}: the loss or "
-                    f"the weights became infinite or NaN. The learning rate "
+                    _diverged(est)
+                    + f" in epoch {est.n_iter_ + 1}: the loss, the weights or the "
+                    "optimiser's state became infinite or NaN. The learning rate "
                     f"{lr_name}={optimizer.learning_rate_init} is probably too large; "
                     "try a smaller value or scale the input features. No infinite or "
                     "NaN weights were kept."
@@ -359,7 +409,9 @@ def train(
                 _record_loss(est, loss, tol)
             if verbose:
                 _print_epoch(est, loss, extra, validation, start)
-            _notify(est, loss, max_epochs)
+            _notify(
+                est, loss, None if incremental else max_iter, validation is not None
+            )
             optimizer.iteration_ends(est.t_)
             # The epoch is complete: checkpoint it. The copy goes into the spare
             # arrays and one assignment swaps it in, so a Ctrl-C at any moment
@@ -369,6 +421,7 @@ def train(
             if gtol and grad_norm < gtol:
                 if verbose:
                     print(f"Gradient max-norm {grad_norm:.3g} < gtol={gtol}. Stopping.")
+                stopped = True
                 break
             if tol is not None and est._no_improvement_count > n_iter_no_change:
                 what = "Validation score" if validation else "Training loss"
@@ -377,17 +430,20 @@ def train(
                     f"{n_iter_no_change} consecutive epochs."
                 )
                 if optimizer.trigger_stopping(msg, verbose):
+                    stopped = True
                     break
                 est._no_improvement_count = 0
-        else:
-            if convergence_warning and not incremental:
-                warnings.warn(
-                    f"{type(est).__name__}: Maximum iterations ({max_iter}) reached "
-                    "and the optimization hasn't converged yet; increase max_iter "
-                    "or relax tol.",
-                    ConvergenceWarning,
-                    stacklevel=user_stacklevel(),
-                )
+        warning = None
+        if tol is not None and not incremental:
+            warning = _rise_warning(est, first_epoch, optimizer, lr_name)
+        if warning is None and not stopped and convergence_warning and not incremental:
+            warning = (
+                f"{type(est).__name__}: Maximum iterations ({max_iter}) reached "
+                "and the optimization hasn't converged yet; increase max_iter "
+                "or relax tol."
+            )
+        if warning is not None:
+            warnings.warn(warning, ConvergenceWarning, stacklevel=user_stacklevel())
     except KeyboardInterrupt:
         _rewind(est, objective.params, good)
         owner, name = _STAGE.get() or (type(est).__name__, "training")

@@ -631,3 +631,65 @@ def test_class_weight_holds_across_partial_fit_calls(digits):
                 clf.partial_fit(X[rows], y[rows], classes=[0, 1])
         coefs.append(clf.intercept_[0])
     assert coefs[1] > coefs[0] + 0.1  # class 1 weighs more: a larger intercept
+
+
+def test_switching_fit_intercept_between_calls(digits):
+    """The trained arrays change: partial_fit used to crash half-way through a
+    step (a zip over the old optimiser's slots), and a warm start kept the
+    intercept that fit_intercept=False says is fixed at zero."""
+    X, y = digits
+    est = LogisticRegressionGD(batch_size=100, random_state=0)
+    est.partial_fit(X, y, classes=np.unique(y))
+    est.set_params(fit_intercept=False).partial_fit(X, y)
+    assert_array_equal(est.intercept_, 0)
+    est.set_params(fit_intercept=True).partial_fit(X, y)
+    assert np.abs(est.intercept_).max() > 0
+    warm = LogisticRegressionGD(warm_start=True, max_iter=20).fit(X, y)
+    assert np.abs(warm.intercept_).max() > 0
+    warm.set_params(fit_intercept=False).fit(X, y)
+    assert_array_equal(warm.intercept_, 0)
+    cold = LogisticRegressionGD(fit_intercept=False, max_iter=20).fit(X, y)
+    assert warm.score(X, y) >= cold.score(X, y) - 0.01
+
+
+def test_partial_fit_applies_parameters_set_since(digits):
+    """As the RBM's partial_fit does (and as the divergence message advises)."""
+    X, y = digits
+    est = LogisticRegressionGD(batch_size=200, momentum=0, random_state=0)
+    est.partial_fit(X, y, classes=np.unique(y))
+    before = est.coef_.copy()
+    est.set_params(learning_rate_init=1e-9).partial_fit(X, y)
+    assert 0 < np.abs(est.coef_ - before).max() < 1e-6
+    est.set_params(solver="adam", learning_rate_init=1e-3).partial_fit(X, y)
+    assert type(est._optimizer).__name__ == "Adam"
+    assert est._optimizer.learning_rate_init == 1e-3
+
+
+def test_partial_fit_without_weights_means_weights_of_one(digits):
+    X, y = digits
+    classes = np.unique(y)
+    ones, tens = np.ones(len(y)), np.full(len(y), 10.0)
+
+    def fitted(first, second):
+        est = LogisticRegressionGD(batch_size=200, random_state=0)
+        est.partial_fit(X, y, classes=classes, sample_weight=first)
+        return est.partial_fit(X, y, sample_weight=second).coef_
+
+    # An unweighted first call makes 1 the unit: 10 then weighs ten times more.
+    assert_array_equal(fitted(None, ones), fitted(None, None))
+    assert np.abs(fitted(None, tens) - fitted(None, ones)).max() > 1e-3
+    # After a weighted first call, no weights are weights of one.
+    assert_array_equal(fitted(tens, None), fitted(tens, ones))
+
+
+def test_balanced_class_weight_counts_the_sample_weights():
+    """'balanced' divides by each class's total weight, as LogisticRegression."""
+    X, y = _standardised(load_breast_cancer)
+    sw = np.random.RandomState(0).uniform(0.1, 3, len(y))
+    totals = np.bincount(y, weights=sw)
+    balanced = sw.sum() / (2 * totals)
+    by_hand = LogisticRegressionGD(max_iter=300).fit(
+        X, y, sample_weight=sw * balanced[y]
+    )
+    est = LogisticRegressionGD(max_iter=300, class_weight="balanced")
+    assert_allclose(est.fit(X, y, sample_weight=sw).coef_, by_hand.coef_, rtol=1e-10)

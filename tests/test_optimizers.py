@@ -115,10 +115,31 @@ def test_prescaled_gradients_give_the_same_steps(make):
 
 @pytest.mark.parametrize("cls", [SGD, Adam])
 def test_float32_stays_float32(cls):
+    """A NumPy float64 factor would make every float32 pass run in float64
+    (NEP 50): the rates must stay Python floats, the state float32."""
     rng = np.random.RandomState(3)
     params = _arrays(rng, np.float32)
-    cls(params).update_params(params, _arrays(rng, np.float32))
+    opt = cls(params, np.float64(0.1))
+    if cls is SGD:
+        opt.lr_schedule, opt.power_t = "invscaling", np.float64(0.5)
+    for step in range(3):
+        opt.update_params(params, _arrays(rng, np.float32))
+        opt.iteration_ends(np.int64(step))
+        assert type(opt.learning_rate) is float and type(opt.gradient_scale) is float
     assert all(p.dtype == np.float32 for p in params)
+    assert all(a.dtype == np.float32 for arrays in opt._state() for a in arrays)
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam])
+def test_state_checks(cls):
+    params = _arrays(np.random.RandomState(0))
+    opt = cls(params)
+    assert opt.fits(params) and opt.state_is_finite()
+    assert not opt.fits(params[:1]) and not opt.fits(
+        [p.astype(np.float32) for p in params]
+    )
+    opt._state()[-1][0][0] = np.inf  # e.g. Adam's squared gradients overflowed
+    assert not opt.state_is_finite()
 
 
 def test_invscaling_schedule():

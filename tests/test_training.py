@@ -208,3 +208,26 @@ def test_on_epoch_reports_every_epoch_with_stage_labels():
     n = len(events)
     LogisticRegressionGD(max_iter=2, tol=0).fit(X, y)  # outside any block: silent
     assert len(events) == n
+
+
+def test_on_epoch_during_partial_fit():
+    """partial_fit has no epoch budget, and an earlier early-stopping fit's
+    validation scores are not this epoch's (a bar used to show 4/1, -0.37)."""
+    from sklearn.datasets import load_digits
+
+    from skdbn import LogisticRegressionGD, on_epoch
+
+    X, y = load_digits(return_X_y=True)
+    est = LogisticRegressionGD(max_iter=3, tol=0, early_stopping=True, random_state=0)
+    events = []
+    with on_epoch(events.append):
+        est.fit(X / 16, y)
+        est.set_params(early_stopping=False).partial_fit(X / 16, y)
+    assert [(e.epoch, e.max_epochs) for e in events] == [
+        (1, 3),
+        (2, 3),
+        (3, 3),
+        (4, None),
+    ]
+    assert all(e.validation_score is not None for e in events[:3])
+    assert events[3].validation_score is None
