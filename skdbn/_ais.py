@@ -361,8 +361,7 @@ def dbn_lower_bound(
     Z1 = V @ W0.T + b0
     entropy1 = _bernoulli_entropy(Z1)
     if n_samples is None:
-        if len(layers) != 2:
-            raise ValueError("n_samples=None (exact expectation) needs 2 layers.")
+        check_exact_bound([W.shape[0] for W, _, _ in layers])
         expectation = _exact_two_layer_expectation(V, Z1, layers, visible_units)
         return expectation + entropy1 - log_z_top
     gen = np.random.default_rng() if generator is None else generator
@@ -388,24 +387,45 @@ def _sampled_terms(V, P1, layers, visible_units, gen):
     return terms - free_energy(H, W, a, b)
 
 
+def check_exact_bound(layer_sizes):
+    """Raise unless the exact bound (``n_samples=None``) is possible for a stack
+    of these hidden layer sizes: one layer, or two with ``h1`` enumerable."""
+    if len(layer_sizes) > 2:
+        raise ValueError("n_samples=None (exact expectation) needs 2 layers.")
+    if len(layer_sizes) == 2 and layer_sizes[0] > _MAX_BOUND_UNITS:
+        raise ValueError(
+            f"n_samples=None enumerates h1: it needs <= {_MAX_BOUND_UNITS} units."
+        )
+
+
+_MAX_BOUND_UNITS = 16
+
+
 def _exact_two_layer_expectation(V, Z1, layers, visible_units):
-    """``sum_h1 q(h1 | v) [log p(v | h1) - F_top(h1)]`` by enumerating ``h1``."""
+    """``sum_h1 q(h1 | v) [log p(v | h1) - F_top(h1)]`` by enumerating ``h1``,
+    in blocks of states (and of rows), so memory stays bounded."""
     (W0, _, a0), (W1, b1, a1) = layers
-    n_h1 = W0.shape[0]
-    if n_h1 > 16:
-        raise ValueError("n_samples=None enumerates h1: it needs <= 16 units.")
-    states = _binary_states(0, 2**n_h1, n_h1, np.float64)
-    top = -free_energy(states, W1, a1, b1)  # (n_states,)
-    C = states @ W0 + a0  # (n_states, n_visible)
-    out = np.empty(V.shape[0], np.float64)
-    rows = max(1, _CHUNK_ELEMENTS // states.shape[0])
-    for start in range(0, V.shape[0], rows):
-        Vc, Zc = V[start : start + rows], Z1[start : start + rows]
-        log_q = states @ log_sigmoid(Zc).T + (1 - states) @ log_sigmoid(-Zc).T
+    n_h1, n_rows, n_visible = W0.shape[0], V.shape[0], V.shape[1]
+    log_on, log_off = log_sigmoid(Z1), log_sigmoid(-Z1)  # log q(h1_j = 1 or 0 | v)
+    if visible_units == "gaussian":  # -||v - c||^2 / 2 = c.v - ||c||^2 / 2 - ...
+        log_2pi = n_visible * np.log(2 * np.pi)
+        v_term = -0.5 * (np.einsum("ij,ij->i", V, V) + log_2pi)
+    out = np.zeros(n_rows, np.float64)
+    block = max(1, _CHUNK_ELEMENTS // max(n_visible, n_h1))
+    for first in range(0, 2**n_h1, block):
+        states = _binary_states(first, min(first + block, 2**n_h1), n_h1, np.float64)
+        top = -free_energy(states, W1, a1, b1)  # (n_states,)
+        C = states @ W0 + a0  # the visible logits or means of each state
         if visible_units == "gaussian":
-            sq = (Vc * Vc).sum(1)[None, :] - 2 * C @ Vc.T + (C * C).sum(1)[:, None]
-            log_cond = -0.5 * sq - 0.5 * V.shape[1] * np.log(2 * np.pi)
+            c_term = top - 0.5 * np.einsum("ij,ij->i", C, C)
         else:
-            log_cond = C @ Vc.T - softplus_sum(C, dtype=np.float64)[:, None]
-        out[start : start + rows] = (np.exp(log_q) * (log_cond + top[:, None])).sum(0)
+            c_term = top - softplus_sum(C, dtype=np.float64)
+        rows = max(1, _CHUNK_ELEMENTS // states.shape[0])
+        for start in range(0, n_rows, rows):
+            part = slice(start, start + rows)
+            log_q = states @ log_on[part].T + (1 - states) @ log_off[part].T
+            terms = C @ V[part].T + c_term[:, None]
+            if visible_units == "gaussian":
+                terms += v_term[part]
+            out[part] += (np.exp(log_q) * terms).sum(0)
     return out

@@ -150,6 +150,7 @@ def pseudo_likelihood(V, W, a, b):
     ``n_visible`` times one :func:`free_energy`, so call it on modest data.
     """
     V = V.toarray() if hasattr(V, "toarray") else np.asarray(V)
+    V = V.astype(np.result_type(V.dtype, W.dtype, np.float32), copy=False)  # 0/1 ints
     Z = V @ W.T
     Z += b
     base = softplus_sum(Z)

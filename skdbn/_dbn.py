@@ -479,6 +479,8 @@ class DBNTransformer(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         betas = _ais.check_betas(n_betas)  # even when log Z is known
+        if n_samples is None:  # before an AIS run that would be wasted
+            _ais.check_exact_bound([rbm.components_.shape[0] for rbm in self.rbms_])
         seed = check_random_state(random_state).randint(2**31 - 1, size=4)
         top = self.rbms_[-1]
         if not hasattr(top, "log_partition_"):

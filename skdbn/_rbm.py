@@ -11,7 +11,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
@@ -694,6 +694,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self : RBMTransformer
             With ``log_partition_`` and ``log_partition_bounds_`` set.
 
+        Warns
+        -----
+        ConvergenceWarning
+            When the AIS band's low end is ``-inf`` (its standard error exceeds
+            a third of ``Z``, with at least 2 runs): the runs disagree so much
+            that the estimate is unreliable, usually too low.
+
         Examples
         --------
         >>> import numpy as np
@@ -734,6 +741,15 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         )
         self.log_partition_ = result.log_z
         self.log_partition_bounds_ = (result.log_z_low, result.log_z_high)
+        if n_runs > 1 and result.log_z_low == -np.inf:
+            warnings.warn(
+                f"AIS did not converge: the standard error of Z exceeds a third of "
+                f"Z (effective sample size {result.effective_sample_size:.1f} of "
+                f"{n_runs} runs), so log_partition_={result.log_z:.6g} may be far "
+                "off, usually too low. Use more temperatures (n_betas) and runs.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
         return self
 
     @validate_params({"return_bounds": ["boolean"]}, prefer_skip_nested_validation=True)

@@ -1,6 +1,7 @@
 """Partition functions and log-likelihoods: AIS, exact enumeration, DBN bound."""
 
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -332,3 +333,135 @@ def test_rbm_estimate_log_partition_gaussian():
         X, n_betas=500, random_state=0, exact=False
     ).log_partition_
     assert abs(ais - exact) < 0.1
+
+
+def _sigmoid_log_probs(Z, H):
+    """``log q(H | logits Z)`` of factorial Bernoulli units, every pair of rows."""
+    return H @ -np.logaddexp(0, -Z).T + (1 - H) @ -np.logaddexp(0, Z).T
+
+
+def _brute_force_bound(V, layers, log_z_top, visible_units="bernoulli"):
+    """The DBN bound ``E_q[log p(v, h_1..h_{L-1}) - log q(h_1..h_{L-1} | v)]``
+    by enumerating every hidden layer below the top RBM: written as one
+    expectation, not as the code's sum of conditionals and entropies."""
+    hidden = [_all_states(W.shape[0]) for W, _, _ in layers[:-1]]
+    W0, b0, a0 = layers[0]
+    log_q = _sigmoid_log_probs(V @ W0.T + b0, hidden[0]).T  # (rows, h1 states)
+    M = hidden[0] @ W0 + a0  # visible logits or means of each h1
+    if visible_units == "gaussian":
+        sq = (V * V).sum(1)[:, None] - 2 * V @ M.T + (M * M).sum(1)[None, :]
+        log_joint = -0.5 * sq - 0.5 * V.shape[1] * np.log(2 * np.pi)
+    else:
+        log_joint = V @ M.T - np.logaddexp(0, M).sum(1)
+    log_q_all, log_p_all = log_q, log_joint  # over the states enumerated so far
+    for (W, b, a), below, H in zip(layers[1:-1], hidden[:-1], hidden[1:], strict=True):
+        # (states so far, with the layer below varying fastest) x (states of H)
+        repeat = (log_q_all.shape[1] // len(below), 1)
+        up = np.tile(_sigmoid_log_probs(below @ W.T + b, H).T, repeat)
+        M = H @ W + a
+        down = np.tile(below @ M.T - np.logaddexp(0, M).sum(1), repeat)
+        log_q_all = (log_q_all[:, :, None] + up[None]).reshape(len(V), -1)
+        log_p_all = (log_p_all[:, :, None] + down[None]).reshape(len(V), -1)
+    W, b, a = layers[-1]
+    top = hidden[-1] @ a + np.logaddexp(0, hidden[-1] @ W.T + b).sum(1)  # -F_top
+    n_top = len(hidden[-1])
+    log_p_all = log_p_all + np.tile(top, log_p_all.shape[1] // n_top) - log_z_top
+    return (np.exp(log_q_all) * (log_p_all - log_q_all)).sum(1)
+
+
+def _random_layers(sizes, n_visible, seed):
+    rng = np.random.default_rng(seed)
+    below = [n_visible, *sizes[:-1]]
+    return [
+        (rng.normal(0, 1, (n, m)), rng.normal(0, 1, n), rng.normal(0, 1, m))
+        for n, m in zip(sizes, below, strict=True)
+    ]
+
+
+@pytest.mark.parametrize(
+    "sizes, units",
+    [((4, 3, 2), "bernoulli"), ((3, 2, 2, 2), "bernoulli"), ((4, 3), "gaussian")],
+)
+def test_dbn_lower_bound_matches_enumeration(sizes, units):
+    """Middle layers' conditionals and entropies, and the Gaussian constants,
+    against the bound written as one expectation and summed over every state."""
+    layers = _random_layers(sizes, 6, seed=len(sizes))
+    rng = np.random.default_rng(1)
+    V = rng.normal(size=(2, 6)) if units == "gaussian" else (rng.random((2, 6)) < 0.5)
+    V = V.astype(float)
+    log_z_top = _ais.exact_log_partition(*layers[-1])
+    exact = _brute_force_bound(V, layers, log_z_top, units)
+    many = np.repeat(V, 500, axis=0)  # 500 x 100 = 50,000 draws per row
+    sampled = _ais.dbn_lower_bound(
+        many,
+        layers,
+        log_z_top,
+        visible_units=units,
+        n_samples=100,
+        generator=np.random.default_rng(0),
+    )
+    assert_allclose(sampled.reshape(2, 500).mean(1), exact, atol=0.03)
+    if len(sizes) == 2:
+        enumerated = _ais.dbn_lower_bound(
+            V, layers, log_z_top, visible_units=units, n_samples=None
+        )
+        assert_allclose(enumerated, exact, rtol=1e-10)
+
+
+def test_effective_sample_size_formula():
+    result = _ais.AISResult(0.0, 0.0, 0.0, np.log([1.0, 1.0, 2.0]) + 700, 0.0)
+    assert_allclose(result.effective_sample_size, 16 / 6)
+
+
+def test_ais_starts_from_the_given_base_rate(digits, digits_rbm):
+    W = digits_rbm.components_
+    b, a = digits_rbm.intercept_hidden_, digits_rbm.intercept_visible_
+    exact = _ais.exact_log_partition(W, b, a)
+    flat = np.zeros_like(a)  # a poor base: every pixel on with probability 1/2
+    result = _ais.ais_log_partition(
+        W,
+        b,
+        a,
+        base_visible_bias=flat,
+        n_runs=100,
+        betas=1000,
+        generator=np.random.default_rng(0),
+    )
+    assert_allclose(result.log_z_base, _ais.base_log_partition(flat, W.shape[0]))
+    assert abs(result.log_z - exact) < 0.2  # the same target from any base
+
+
+def test_exact_bound_is_refused_before_ais_runs(digits, monkeypatch):
+    dbn = DBNTransformer(hidden_layer_sizes=(20, 6), rbm_n_iter=1, random_state=0)
+    dbn.fit(digits[:100])
+    monkeypatch.setattr(_ais, "ais_log_partition", None)  # AIS would crash
+    with pytest.raises(ValueError, match="needs <= 16 units"):
+        dbn.log_likelihood_lower_bound(digits[:5], n_samples=None)
+    assert not hasattr(dbn.rbms_[-1], "log_partition_")
+
+
+def test_ais_that_did_not_converge_warns():
+    """Weights of 1000 freeze the chains: the band is unbounded below and the
+    estimate 100 nats too low; that must not pass in silence."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    rbm = RBMTransformer(n_components=7, n_iter=1, random_state=0).fit(
+        (np.random.default_rng(0).random((20, 25)) < 0.5).astype(float)
+    )
+    rbm.components_ = np.random.default_rng(1).normal(0, 1000, (7, 25))
+    with pytest.warns(ConvergenceWarning, match="AIS did not converge"):
+        rbm.estimate_log_partition(n_runs=20, n_betas=100, exact=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rbm.estimate_log_partition(n_runs=1, n_betas=100, exact=False)  # no band
+
+
+def test_pseudo_likelihood_takes_integer_states():
+    from skdbn._cd import pseudo_likelihood
+
+    W, b, a = _random_rbm(3, 5, seed=0)
+    V = (np.random.default_rng(0).random((4, 5)) < 0.5).astype(int)
+    assert_allclose(pseudo_likelihood(V, W, a, b), pseudo_likelihood(V * 1.0, W, a, b))
+    assert_allclose(
+        pseudo_likelihood(V.astype(bool), W, a, b), pseudo_likelihood(V * 1.0, W, a, b)
+    )
