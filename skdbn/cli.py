@@ -1,9 +1,10 @@
 """The ``skdbn`` command: demo, fit, predict, evaluate, sample, info.
 
 Every user error (a missing file, a malformed CSV, an unknown column, a file that
-is not a skdbn model, a bad option value, a diverging fit, a folder that does not
-exist) is reported as one line on stderr with exit code 2, never a traceback
-(option errors follow argparse's usage line). CSV
+is not a skdbn model or is damaged, a bad option value, a diverging fit, a folder
+that does not exist) is reported as one line on stderr with exit code 2, never a
+traceback (option errors follow argparse's usage line); messages and warnings
+name the command's options (``--epochs``), not the estimators' parameters. CSV
 files are read by :func:`skdbn.datasets.load_csv`, model files written and read
 by :mod:`skdbn.io` (skops' secure format), and training reports its epochs to the
 progress bar through :func:`skdbn.on_epoch`.
@@ -11,7 +12,9 @@ progress bar through :func:`skdbn.on_epoch`.
 
 import argparse
 import contextlib
+import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -21,29 +24,33 @@ import numpy as np
 
 from . import __version__
 
-EXIT_OK, EXIT_USAGE = 0, 2
+EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
 # RBM learning rate with --scale standard (Gaussian visible units): the
 # estimators' defaults are for [0, 1] data, and unit-variance inputs want a rate
 # 10-100 times smaller (user guide, "Practical advice").
 GAUSSIAN_PRETRAIN_LR = 0.005
+# `skdbn sample` draws at most this many images (a larger figure is unwieldy).
+MAX_IMAGES = 400
+# Output suffixes written as CSV by `skdbn sample`; others must be image formats.
+CSV_SUFFIXES = ("", ".csv", ".txt", ".tsv", ".dat")
 
 
 class UsageError(Exception):
     """A mistake the user can fix: reported in one line, exit code 2."""
 
 
-def read_table(path, *, header="auto", target=None):
+def read_table(path, *, header="auto", target=None, columns=None):
     """:func:`skdbn.datasets.load_csv`, with its errors turned into UsageError."""
     from .datasets import CSVFormatError, load_csv
 
     try:
-        return load_csv(path, target=target, header=header)
+        return load_csv(path, target=target, header=header, columns=columns)
     except (FileNotFoundError, CSVFormatError) as exc:
         raise UsageError(str(exc)) from None
 
 
-def _count_columns(path, header):
-    """``(n_columns, has_header)`` from the first rows, without reading numbers."""
+def _first_row(path, header):
+    """``(first row's cells, has_header)``, without reading the numbers."""
     from .datasets._csv import CSVFormatError, peek_columns
 
     try:
@@ -56,6 +63,8 @@ def _check_output_folder(path):
     """Fail before the work, not after it, when ``path``'s folder is missing."""
     if path in (None, "-"):
         return
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder.")
     folder = Path(path).resolve().parent
     if not folder.is_dir():
         raise UsageError(f"cannot write {path}: the folder {folder} does not exist.")
@@ -134,9 +143,14 @@ def _train(model, X, y, *, total_epochs, quiet, threads=None):
                     model.fit(X, y)
         finally:
             progress.close()
-    for message in {str(w.message) for w in caught}:
-        print(f"warning: {message}", file=sys.stderr)
+    _print_warnings(caught)
     return time.perf_counter() - start
+
+
+def _print_warnings(caught):
+    """Each distinct warning once, in the order raised, in the CLI's terms."""
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {_in_cli_terms(message)}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- models
@@ -267,6 +281,8 @@ def _fit(args):
             f"the target column {table.target_name!r} has a single value; "
             "classification needs at least two classes."
         )
+    if task == "classification" and args.early_stopping:
+        _check_stratifiable(table.target)
     model = _build_model(args, task, table.data.shape[1])
     y = None if task is None else table.target
     print(
@@ -282,6 +298,15 @@ def _fit(args):
         quiet=args.quiet,
         threads=args.threads,
     )
+    untrained = _untrained_part(model)
+    if untrained is not None:
+        # Ctrl-C before the model was whole: keep whatever file is at `output`.
+        print(
+            f"skdbn fit: interrupted before training was complete ({untrained}); "
+            f"nothing was written to {output}.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     metadata = {
         "task": task,
         "kind": args.model,
@@ -289,6 +314,7 @@ def _fit(args):
         "target_name": table.target_name,
         "target_column": table.target_column,
         "n_columns": table.n_columns,
+        "has_header": table.has_header,
         "scale": args.scale,
         "trained_on": str(table.path.name),
         "n_samples": int(table.data.shape[0]),
@@ -310,6 +336,51 @@ def _fit(args):
     return EXIT_OK
 
 
+def _check_stratifiable(y):
+    """--early-stopping holds out a stratified share: each class needs 2 rows."""
+    labels, counts = np.unique(y, return_counts=True)
+    single = labels[counts < 2]
+    if single.size:
+        raise UsageError(
+            "--early-stopping holds out a stratified 10% of the rows, so every "
+            f"class needs at least 2 rows; these have one: {_short(single)}."
+        )
+
+
+def _stages(model):
+    """``(stage, epochs run, epochs planned)`` of each training stage, in order."""
+    for _, step in model.steps:
+        step = getattr(step, "regressor_", step)  # TransformedTargetRegressor
+        if not type(step).__module__.startswith("skdbn"):
+            continue  # scalers, ridge: no epochs
+        params = step.get_params(deep=False)
+        name = type(step).__name__
+        curves = getattr(step, "pretraining_curves_", None) or []
+        if hasattr(step, "rbms_"):  # DBNTransformer
+            curves = [rbm.loss_curve_ for rbm in step.rbms_]
+        for i, curve in enumerate(curves):
+            yield f"{name} pre-training layer {i + 1}", len(curve), params["rbm_n_iter"]
+        if hasattr(step, "components_"):  # RBMTransformer
+            yield f"{name} training", len(step.loss_curve_), params["n_iter"]
+        elif "max_iter" in params:
+            stage = "fine-tuning" if hasattr(step, "coefs_") else "training"
+            yield f"{name} {stage}", step.n_iter_, params["max_iter"]
+
+
+def _untrained_part(model):
+    """What a fit stopped by Ctrl-C left untrained, or None when nothing.
+
+    Every stage but the last must have run all its epochs; the last (fine-tuning,
+    or a generative model's last layer) may stop early, keeping its last
+    complete epoch, but must have completed one.
+    """
+    stages = list(_stages(model))
+    for i, (stage, done, planned) in enumerate(stages):
+        if done < (1 if i == len(stages) - 1 else planned):
+            return f"{stage} ran {done} of {planned} epochs"
+    return None
+
+
 def _short(values, n=10):
     values = [str(v) for v in values]
     return ", ".join(values[:n]) + (", ..." if len(values) > n else "")
@@ -319,9 +390,12 @@ def _load(path):
     from .io import UntrustedModelError, load
 
     try:
-        model, meta = load(path, return_metadata=True)
-    except (FileNotFoundError, UntrustedModelError) as exc:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model, meta = load(path, return_metadata=True)
+    except (FileNotFoundError, IsADirectoryError, UntrustedModelError) as exc:
         raise UsageError(str(exc)) from None
+    _print_warnings(caught)  # another skdbn or scikit-learn version wrote it
     # The commands need what `skdbn fit` stores: a pipeline and its column info.
     needed = ("feature_names", "target_name", "target_column", "task")
     if not hasattr(model, "steps") or any(key not in meta for key in needed):
@@ -333,32 +407,80 @@ def _load(path):
     return model, meta
 
 
+def _named_features(meta):
+    """Whether the model's feature names come from a header (then columns are
+    matched by name). Files from before 'has_header' was stored: the names
+    differ from the generated x0, x1, ..."""
+    names = meta["feature_names"]
+    if len(set(names)) != len(names):
+        return False
+    if "has_header" in meta:
+        return bool(meta["has_header"])
+    return names != [f"x{j}" for j in range(len(names))]
+
+
 def _read_for_model(path, meta, *, need_target=False, header="auto"):
-    """Read a CSV for a fitted model: features, and the target column if present."""
+    """Read a CSV for a fitted model: its feature columns, and the target column
+    with ``need_target`` (predict never reads it, so it may be empty).
+
+    With a header in the file and in the model's training file, columns are
+    matched by name (in any order, other columns ignored); otherwise by position.
+    """
+    first, has_header = _first_row(path, header)
+    named = _named_features(meta)
+    if named and header == "auto" and set(meta["feature_names"]) <= set(first):
+        has_header = True  # the model's header, even one of numbers (400,410,...)
+    if named and has_header:
+        return _read_by_name(path, meta, first, need_target)
+    return _read_by_position(path, meta, len(first), has_header, need_target)
+
+
+def _no_target(path, meta):
     n_features = len(meta["feature_names"])
-    n_columns, has_header = _count_columns(path, header)
+    return UsageError(
+        f"{path} has no target column: evaluate needs the {n_features} feature "
+        f"columns and the target column {meta['target_name']!r}."
+    )
+
+
+def _read_by_name(path, meta, first, need_target):
+    names, target = meta["feature_names"], meta["target_name"]
+    missing = [name for name in names if name not in first]
+    if missing:
+        raise UsageError(
+            f"{path} lacks {len(missing)} of the model's feature columns: "
+            f"{_short(missing)} (columns are matched by their header names; "
+            "with --header no they are taken in order)."
+        )
+    if need_target and target not in first:
+        raise _no_target(path, meta)
+    return read_table(
+        path, header="yes", target=target if need_target else None, columns=names
+    )
+
+
+def _read_by_position(path, meta, n_columns, has_header, need_target):
+    n_features = len(meta["feature_names"])
     has_target = meta["target_name"] is not None
+    header = "yes" if has_header else "no"
     if n_columns == n_features + 1 and has_target:
-        # Read with the target column: a text label is no feature.
-        target = meta["target_name"] if has_header else meta["target_column"]
-        table = read_table(path, header=header, target=target)
-    elif n_columns == n_features:
-        table = read_table(path, header=header, target=None)
-    else:
-        expected = f"{n_features}" + (
-            f" (or {n_features + 1} with the target column {meta['target_name']!r})"
-            if has_target
-            else ""
-        )
-        raise UsageError(
-            f"{path} has {n_columns} columns, but the model was trained on {expected}."
-        )
-    if need_target and table.target is None:
-        raise UsageError(
-            f"{path} has no target column: evaluate needs the {n_features} feature "
-            f"columns and the target column {meta['target_name']!r}."
-        )
-    return table
+        # The target column is no feature (a text label, or empty for predict).
+        t = meta["target_column"]
+        columns = [j for j in range(n_columns) if j != t]
+        target = t if need_target else None
+        return read_table(path, header=header, target=target, columns=columns)
+    if n_columns == n_features:
+        if need_target:
+            raise _no_target(path, meta)
+        return read_table(path, header=header, target=None)
+    expected = f"{n_features}" + (
+        f" (or {n_features + 1} with the target column {meta['target_name']!r})"
+        if has_target
+        else ""
+    )
+    raise UsageError(
+        f"{path} has {n_columns} columns, but the model was trained on {expected}."
+    )
 
 
 def _write_csv(path, header, rows):
@@ -375,8 +497,8 @@ def _write_csv(path, header, rows):
 
 
 def _fmt(value):
-    if isinstance(value, float | np.floating):
-        return f"{value:.6g}"
+    """The shortest text that reads back as the same value in its dtype (NumPy's
+    str of a float32 or float64 scalar); labels and integers as they are."""
     return str(value)
 
 
@@ -459,11 +581,14 @@ def _sample(args):
     _check_output_folder(args.output)
     model, meta = _load(args.model)
     index, generator = _generative_part(model)
+    out = args.output
+    image = out not in (None, "-") and Path(out).suffix.lower() not in CSV_SUFFIXES
+    if image:
+        _check_image_format(out)
     V = generator.sample(args.n, n_steps=args.steps, random_state=args.random_state)
     for _, step in reversed(model.steps[:index]):
         V = step.inverse_transform(V)
-    out = args.output
-    if out is not None and Path(out).suffix.lower() in (".png", ".pdf", ".svg"):
+    if image:
         side = int(round(np.sqrt(V.shape[1])))
         shape = args.image_shape or (
             (side, side) if side * side == V.shape[1] else None
@@ -480,15 +605,43 @@ def _sample(args):
                 "--image-shape ROWS,COLS with ROWS * COLS = "
                 f"{V.shape[1]}, or write CSV (-o samples.csv)."
             )
-        fig = _plotting().plot_samples(V, image_shape=shape)
+        drawn = min(args.n, MAX_IMAGES)
+        fig = _plotting().plot_samples(
+            V,
+            image_shape=shape,
+            n_samples=drawn,
+            n_cols=max(10, math.ceil(math.sqrt(drawn))),
+        )
         fig.savefig(out, dpi=100)
-        print(f"wrote an image grid of {args.n} samples to {out}", file=sys.stderr)
+        what = f"{drawn} samples" if drawn == args.n else f"the first {drawn} samples"
+        print(f"wrote an image grid of {what} to {out}", file=sys.stderr)
+        if drawn < args.n:
+            print(
+                f"note: an image shows at most {MAX_IMAGES} samples; write CSV "
+                f"(-o samples.csv) for all {args.n}.",
+                file=sys.stderr,
+            )
         return EXIT_OK
     rows = ([_fmt(v) for v in row] for row in V)
     _write_csv(out, meta["feature_names"], rows)
     if out not in (None, "-"):
         print(f"wrote {args.n} samples to {out}", file=sys.stderr)
     return EXIT_OK
+
+
+def _check_image_format(out):
+    """Image formats are those matplotlib writes; CSV_SUFFIXES are written as CSV."""
+    _plotting()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(out).suffix.lower()
+    if suffix.lstrip(".") not in formats:
+        raise UsageError(
+            f"cannot write {out}: {suffix} is neither CSV "
+            f"({', '.join(s for s in CSV_SUFFIXES if s)}) nor an image format "
+            f"matplotlib writes ({', '.join(sorted(formats))})."
+        )
 
 
 def _plotting():
@@ -543,7 +696,9 @@ def _info(args):
             print(f"    pre-training layer {i + 1}: {len(c)} epochs{error}")
         curve = getattr(step, "loss_curve_", None)
         if curve:
-            print(f"    training: {len(curve)} epochs, final loss {curve[-1]:.4g}")
+            # An RBM's curve is its reconstruction error, not a training loss.
+            what = "reconstruction error" if hasattr(step, "components_") else "loss"
+            print(f"    training: {len(curve)} epochs, final {what} {curve[-1]:.4g}")
     print(
         f"trained on    {meta['trained_on']} ({meta['n_samples']} rows, "
         f"{meta['fit_seconds']} s, {meta['created']})"
@@ -722,7 +877,8 @@ def build_parser():
         "-o",
         "--output",
         metavar="OUT",
-        help="OUT.csv, or OUT.png for an image grid (default: CSV on stdout)",
+        help="OUT.csv, or an image grid: OUT.png, .pdf, .svg, .jpg or any format "
+        "matplotlib writes (default: CSV on stdout)",
     )
     sample.add_argument("--steps", type=int, default=1000, help="Gibbs steps")
     sample.add_argument("--image-shape", type=_shape, metavar="ROWS,COLS")
@@ -735,28 +891,50 @@ def build_parser():
     return parser
 
 
-# Python parameter names in messages, as the command's options.
+# The estimators' parameters that `skdbn fit` sets, as its options. RBMTransformer
+# (--model rbm) calls its rate learning_rate and its epochs n_iter; the CLI never
+# sets the fine-tuning schedule that DBNClassifier calls learning_rate.
 _OPTIONS = {
-    "rbm_learning_rate=": "--pretrain-lr ",
-    "learning_rate_init=": "--learning-rate ",
-    "learning_rate=": "--pretrain-lr ",
+    "learning_rate_init": "--learning-rate",
+    "rbm_learning_rate": "--pretrain-lr",
+    "learning_rate": "--pretrain-lr",
+    "rbm_n_iter": "--pretrain-epochs",
+    "n_iter": "--pretrain-epochs",
+    "max_iter": "--epochs",
+    "batch_size": "--batch-size",
+    "hidden_layer_sizes": "--layers",
+    "n_components": "--layers",
+    "early_stopping": "--early-stopping",
 }
+# Advice about parameters that no option sets, or only by its absence.
+_PHRASES = {
+    " or relax tol": "",
+    "pretrain=True": "pre-training (leave out --no-pretrain)",
+}
+_NAMES = "|".join(sorted(_OPTIONS, key=len, reverse=True))
+# "The 'max_iter' parameter of DBNClassifier must be" -> "The --epochs option must be"
+_PARAMETER = re.compile(rf"'({_NAMES})' parameter of \w+")
+# "learning_rate_init=0.5" -> "--learning-rate 0.5"; a bare "max_iter" -> "--epochs"
+_NAME = re.compile(rf"'?\b({_NAMES})\b'?(=)?")
 
 
 def _in_cli_terms(exc):
-    message = str(exc)
+    """An error or warning message with the options of `skdbn fit` in place of
+    the estimators' parameter names (which the user never typed)."""
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         return f"{exc.filename}: {exc.strerror}"
-    for name, option in _OPTIONS.items():
-        if name in message:
-            return message.replace(name, option)
-    return message
+    message = _PARAMETER.sub(lambda m: f"{_OPTIONS[m[1]]} option", str(exc))
+    for phrase, replacement in _PHRASES.items():
+        message = message.replace(phrase, replacement)
+    return _NAME.sub(lambda m: _OPTIONS[m[1]] + (" " if m[2] else ""), message)
 
 
 def main(argv=None):
     """Run the ``skdbn`` command; returns the exit code (0 success, 2 a user
-    error, 130 interrupted by Ctrl-C outside training: a Ctrl-C during training
-    keeps the last complete epoch and the command goes on). Options that
+    error, 130 interrupted by Ctrl-C). A Ctrl-C during the last stage of
+    training (fine-tuning; a generative model's last layer) keeps the last
+    complete epoch and ``fit`` saves the model; a Ctrl-C before that stage has
+    completed an epoch writes no model file and returns 130. Options that
     argparse itself rejects (an unknown option, a value of the wrong type or out
     of range) raise ``SystemExit(2)`` after argparse's usage line, as in any
     argparse program."""
@@ -772,8 +950,8 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print(f"skdbn {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except (UsageError, ValueError, OSError) as exc:
         # Bad values in the data or the options, a diverging fit, a file that
         # cannot be written: one line the user can act on.

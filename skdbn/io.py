@@ -27,13 +27,26 @@ Examples
 (True, 'digits')
 """
 
+import io
 import json
+import os
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["TRUSTED_TYPES", "UntrustedModelError", "audit", "load", "save"]
+from ._callsite import user_stacklevel
+
+__all__ = [
+    "TRUSTED_TYPES",
+    "ModelVersionWarning",
+    "UntrustedModelError",
+    "audit",
+    "load",
+    "save",
+]
 
 _FORMAT = "skdbn-model"
 _FORMAT_VERSION = 1
@@ -108,7 +121,31 @@ _TYPE_NAMES = {"int", "float", "str", "bool", "complex", "bytes", "NoneType"}
 
 
 class UntrustedModelError(ValueError):
-    """The file is not a skdbn model, or it carries a type skdbn does not trust."""
+    """A file :func:`load` does not build: not a skdbn model file, damaged, of a
+    newer format, or carrying a type skdbn does not trust. :func:`save` raises it
+    too, instead of writing a file that :func:`load` would refuse."""
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file was written by another version of skdbn or scikit-learn.
+
+    Like scikit-learn's ``InconsistentVersionWarning`` for pickles: the model
+    loads, but its predictions may differ; fitting and saving it again with the
+    running versions makes sure they do not.
+    """
+
+
+# What reading a damaged archive raises, in zipfile, NumPy or skops.
+_DAMAGE = (
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+)
 
 
 def _skops():
@@ -137,17 +174,53 @@ def save(model, path, *, metadata=None):
     Returns
     -------
     None
+
+    Raises
+    ------
+    UntrustedModelError
+        The model or the metadata holds a type that :func:`load` refuses (a
+        scikit-learn estimator other than the scalers, a ``pathlib.Path``...);
+        nothing is written.
+    IsADirectoryError
+        ``path`` is a folder.
+
+    Notes
+    -----
+    The file is written whole or not at all: an existing file at ``path`` is
+    replaced only once the new one is complete. The versions of skdbn and
+    scikit-learn are stored with the model, for :func:`load` to compare.
     """
+    import sklearn
+
     from . import __version__
 
     envelope = {
         "format": _FORMAT,
         "format_version": _FORMAT_VERSION,
         "skdbn_version": __version__,
+        "sklearn_version": sklearn.__version__,
         "model": model,
         "metadata": dict(metadata or {}),
     }
-    _skops().dump(envelope, Path(path))
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"Cannot write {path}: it is a folder.")
+    data = _skops().dumps(envelope)
+    # The audit load runs, run now: never write a file that load refuses.
+    _, refused = _audit_schema(_read_schema(io.BytesIO(data), path))
+    if refused:
+        raise UntrustedModelError(
+            f"Not writing {path}: skdbn.io.load would refuse it, as it holds types "
+            f"that skdbn does not trust: {', '.join(refused)}. A skdbn model file "
+            "holds skdbn estimators, scikit-learn scalers and pipelines, NumPy data, "
+            "and metadata of plain values (str, numbers, lists, dicts, None)."
+        )
+    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _types(node, found):
@@ -184,16 +257,51 @@ def _is_scalar(module, name):
     return isinstance(scalar, type) and issubclass(scalar, np.generic)
 
 
-def _read_schema(path):
+def _read_schema(source, path):
+    """The schema of the archive ``source`` (a path or a file object) at ``path``."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             return json.loads(archive.read("schema.json"))
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError, UnicodeDecodeError):
+        pass
+    if _starts_as_zip(source):
         raise UntrustedModelError(
-            f"{path} is not a skdbn model file (not a skops archive). Model files "
-            "are written by `skdbn fit` or skdbn.io.save; joblib/pickle files must "
-            "be opened with joblib.load, and only if you trust their source."
-        ) from None
+            f"{path} is damaged or not a skdbn model file: it starts as a zip "
+            "archive but its skops schema cannot be read (a truncated or "
+            "corrupted file?)."
+        )
+    raise UntrustedModelError(
+        f"{path} is not a skdbn model file (not a skops archive). Model files "
+        "are written by `skdbn fit` or skdbn.io.save; joblib/pickle files must "
+        "be opened with joblib.load, and only if you trust their source."
+    )
+
+
+def _starts_as_zip(source):
+    if isinstance(source, io.BytesIO):
+        return source.getvalue()[:4] == b"PK\x03\x04"
+    with open(source, "rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+def _audit_schema(schema):
+    found = _types(schema, set())
+    names = sorted({f"{m}.{c}" for m, c, _ in found})
+    refused = sorted({f"{m}.{c}" for m, c, lo in found if not _is_allowed(m, c, lo)})
+    return names, refused
+
+
+def _stored(schema, key):
+    """A plain value of the file's envelope (a version), read without building
+    anything; None when absent or not stored as plain JSON."""
+    content = schema.get("content") if isinstance(schema, dict) else None
+    node = content.get(key) if isinstance(content, dict) else None
+    if not (isinstance(node, dict) and node.get("__loader__") == "JsonNode"):
+        return None
+    try:
+        return json.loads(node["content"])
+    except (KeyError, TypeError, json.JSONDecodeError):
+        return None
 
 
 def audit(path):
@@ -211,11 +319,7 @@ def audit(path):
     refused : list of str
         The ones that are not trusted (empty for a file :func:`load` accepts).
     """
-    schema = _read_schema(path)
-    found = _types(schema, set())
-    names = sorted({f"{m}.{c}" for m, c, _ in found})
-    refused = sorted({f"{m}.{c}" for m, c, lo in found if not _is_allowed(m, c, lo)})
-    return names, refused
+    return _audit_schema(_read_schema(path, path))
 
 
 def load(path, *, return_metadata=False):
@@ -234,28 +338,42 @@ def load(path, *, return_metadata=False):
         The fitted model, ready to predict.
     metadata : dict
         Only with ``return_metadata=True``: the metadata given to :func:`save`,
-        plus ``'skdbn_version'``, the version that wrote the file.
+        plus ``'skdbn_version'`` and ``'sklearn_version'``, the versions that
+        wrote the file (None for the latter in files written before skdbn
+        recorded it).
 
     Raises
     ------
     FileNotFoundError
         The file does not exist.
+    IsADirectoryError
+        The path is a folder.
     UntrustedModelError
-        The file is not a skdbn model file, or it carries a type other than
-        skdbn's estimators and the scikit-learn and NumPy types they contain
-        (nothing in the file has been built when this is raised).
+        The file is not a skdbn model file, is damaged, was written in a newer
+        format than this skdbn reads, or carries a type other than skdbn's
+        estimators and the scikit-learn and NumPy types they contain (nothing in
+        the file has been built when this is raised for a type).
+
+    Warns
+    -----
+    ModelVersionWarning
+        The file was written by another version of skdbn or scikit-learn.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a model file.")
     if not path.is_file():
         raise FileNotFoundError(f"Model file {path} does not exist.")
-    found, refused = audit(path)
+    schema = _read_schema(path, path)
+    _check_format_version(schema, path)
+    found, refused = _audit_schema(schema)
     if refused:
         raise UntrustedModelError(
             f"Refusing to load {path}: it contains types that skdbn does not "
             f"trust: {', '.join(refused)}. A skdbn model holds only skdbn "
             "estimators, scikit-learn scalers and pipelines, and NumPy data. If you "
             "wrote this file yourself and know what it holds, load it with "
-            "skops.io.load(path, trusted=[...])."
+            'skops.io.load(path, trusted=[...])["model"].'
         )
     skops = _skops()
     try:
@@ -263,13 +381,55 @@ def load(path, *, return_metadata=False):
     except skops.exceptions.UntrustedTypesFoundException as error:
         # Anything skops itself distrusts is refused the same way.
         raise UntrustedModelError(f"Refusing to load {path}: {error}") from None
+    except _DAMAGE as error:  # a missing or corrupted member of the archive
+        cause = error.args[0] if isinstance(error, KeyError) and error.args else error
+        raise UntrustedModelError(
+            f"{path} is damaged or not a skdbn model file ({cause})."
+        ) from error
     if not (isinstance(envelope, dict) and envelope.get("format") == _FORMAT):
         raise UntrustedModelError(
             f"{path} is a skops file but not a skdbn model file (written by "
             "`skdbn fit` or skdbn.io.save)."
         )
+    _warn_versions(envelope, path)
     if return_metadata:
         metadata = dict(envelope["metadata"])
         metadata.setdefault("skdbn_version", envelope.get("skdbn_version"))
+        metadata.setdefault("sklearn_version", envelope.get("sklearn_version"))
         return envelope["model"], metadata
     return envelope["model"]
+
+
+def _check_format_version(schema, path):
+    """Refuse a file of a newer format before building anything from it."""
+    from . import __version__
+
+    version = _stored(schema, "format_version")
+    if isinstance(version, int) and version > _FORMAT_VERSION:
+        writer = _stored(schema, "skdbn_version")
+        writer = f"skdbn {writer}" if writer else "a newer skdbn"
+        raise UntrustedModelError(
+            f"{path} was written by {writer} in model file format "
+            f"{version}; this skdbn ({__version__}) reads format "
+            f"{_FORMAT_VERSION} and older. Upgrade skdbn to load it."
+        )
+
+
+def _warn_versions(envelope, path):
+    import sklearn
+
+    from . import __version__
+
+    for name, key, running in (
+        ("skdbn", "skdbn_version", __version__),
+        ("scikit-learn", "sklearn_version", sklearn.__version__),
+    ):
+        written = envelope.get(key)
+        if written is not None and written != running:
+            warnings.warn(
+                f"{path} was written with {name} {written} and is loaded with "
+                f"{name} {running}; its predictions may differ. Fit and save it "
+                "again with this version to be sure.",
+                ModelVersionWarning,
+                stacklevel=user_stacklevel(),
+            )

@@ -47,6 +47,15 @@ def _image_shape(n_features, image_shape):
     return side, side
 
 
+def _check_counts(n_rows, what, **counts):
+    """Clear errors for nothing to draw or a count below 1 (not a ZeroDivision)."""
+    for name, value in counts.items():
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}.")
+    if n_rows == 0:
+        raise ValueError(f"nothing to draw: {what} holds no rows.")
+
+
 def _mosaic(tiles, shape, n_cols, pad=1, fill=np.nan):
     """Tiles of shape ``shape`` laid out in a grid, separated by ``pad`` pixels."""
     n = tiles.shape[0]
@@ -121,7 +130,9 @@ def plot_filters(
         The figure.
     """
     plt = _pyplot()
-    W = np.asarray(_first_layer(weights), dtype=np.float64)[:n_filters]
+    W = np.asarray(_first_layer(weights), dtype=np.float64)
+    _check_counts(len(W), "weights", n_filters=n_filters, n_cols=n_cols)
+    W = W[:n_filters]
     shape = _image_shape(W.shape[1], image_shape)
     low = W.min(axis=1, keepdims=True)
     span = np.ptp(W, axis=1, keepdims=True)
@@ -160,9 +171,11 @@ def plot_samples(
         The figure.
     """
     plt = _pyplot()
-    X = np.asarray(X, dtype=np.float64)[:n_samples]
+    X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2:
         raise ValueError(f"X must be 2-D (one image per row), got shape {X.shape}.")
+    _check_counts(len(X), "X", n_samples=n_samples, n_cols=n_cols)
+    X = X[:n_samples]
     shape = _image_shape(X.shape[1], image_shape)
     n_cols = min(n_cols, len(X))
     n_rows = -(-len(X) // n_cols)

@@ -3,6 +3,8 @@
 import shutil
 import subprocess
 import sys
+import warnings
+import zipfile
 
 import numpy as np
 import pytest
@@ -22,15 +24,20 @@ def skdbn(*args, cwd=None):
     )
 
 
-def _write_digits(path, n=400, header=True, target=True):
+def _write_digits(path, n=400, header=True, target=True, order=None, label=None):
+    """The digits as CSV; ``order`` permutes the 65 columns (target = 64),
+    ``label`` replaces every target cell."""
     X, y = load_digits(return_X_y=True)
+    names = [f"p{i}" for i in range(64)] + (["digit"] if target else [])
+    order = order or range(len(names))
     with open(path, "w") as f:
         if header:
-            names = [f"p{i}" for i in range(64)] + (["digit"] if target else [])
-            f.write(",".join(names) + "\n")
-        for row, label in zip(X[:n].astype(int), y[:n], strict=True):
-            cells = [str(v) for v in row] + ([str(label)] if target else [])
-            f.write(",".join(cells) + "\n")
+            f.write(",".join(names[j] for j in order) + "\n")
+        for row, digit in zip(X[:n].astype(int), y[:n], strict=True):
+            cells = [str(v) for v in row]
+            if target:
+                cells.append(str(digit) if label is None else label)
+            f.write(",".join(cells[j] for j in order) + "\n")
     return path
 
 
@@ -160,6 +167,12 @@ def test_regression_and_logistic(workdir):
     assert r2 > 0.5, result.stdout
     result = skdbn("evaluate", workdir / "reg.skops", path)
     assert result.returncode == 0 and "R2" in result.stdout
+    # Predictions are written to full precision (not 6 digits: 103.457).
+    result = skdbn("predict", workdir / "reg.skops", path)
+    assert result.returncode == 0, result.stderr
+    written = np.array([float(v) for v in result.stdout.split()[1:]])
+    expected = load(workdir / "reg.skops").predict(X)
+    np.testing.assert_allclose(written, expected, rtol=1e-13)
     result = skdbn("fit", path, "--model", "logistic", "-o", workdir / "x.skops")
     assert result.returncode == 2
     assert "needs a classification target" in result.stderr
@@ -262,7 +275,9 @@ def test_text_labels_round_trip_and_standard_scaling(workdir):
     for command in ("predict", "evaluate", "info"):
         result = skdbn(command, model, *([path] if command != "info" else []))
         assert result.returncode == 0, (command, result.stderr)
-    assert {"up", "down"} >= set(skdbn("predict", model, path).stdout.split()[1:])
+    predicted = skdbn("predict", model, path).stdout.split()
+    assert predicted[0] == "label" and len(predicted) == 1 + len(labels)
+    assert {"up", "down"} >= set(predicted[1:])
 
 
 @pytest.mark.parametrize(
@@ -301,22 +316,204 @@ def test_errors_from_training_and_output_are_one_line(workdir):
     assert "Traceback" not in result.stderr
 
 
-def test_info_on_a_model_whose_pre_training_was_interrupted(workdir, capsys):
-    # Ctrl-C in layer 1 leaves the layers above with empty curves; the model is
-    # saved and `info` says so instead of failing on them.
+def _interrupt_at(stage, epoch):
+    """An on_epoch callback: Ctrl-C at the end of ``epoch`` of ``stage``."""
+
+    def interrupt(event):
+        if stage in event.stage and event.epoch == epoch:
+            raise KeyboardInterrupt
+
+    return interrupt
+
+
+def test_ctrl_c_before_fine_tuning_writes_nothing(workdir, capsys):
+    # Ctrl-C in pre-training used to save an untrained classifier, exit 0,
+    # over a good model: now nothing is written and the exit code is 130.
     from skdbn import on_epoch
     from skdbn.cli import main
 
-    data = _write_digits(workdir / "interrupt.csv", n=60, target=False)
+    data = _write_digits(workdir / "ctrl_c.csv", n=60)
+    model = workdir / "ctrl_c.skops"
+    model.write_bytes(b"a good model")
+    args = ["fit", str(data), "--layers", "8,4", "--pretrain-epochs", "3"]
+    with on_epoch(_interrupt_at("layer 1", 2)):
+        assert main([*args, "--quiet", "-o", str(model)]) == 130
+    assert model.read_bytes() == b"a good model"
+    err = capsys.readouterr().err
+    assert "interrupted before training was complete" in err
+    assert "nothing was written" in err and "Traceback" not in err
+    # During fine-tuning (the last stage) it keeps the last complete epoch.
+    with on_epoch(_interrupt_at("fine-tuning", 3)):
+        assert main([*args, "--quiet", "-o", str(model)]) == 0
+    assert load(model)[-1].n_iter_ == 2
+    assert "fine-tuning interrupted by the user" in capsys.readouterr().err
+
+
+def test_info_on_a_model_whose_pre_training_was_interrupted(workdir, capsys):
+    # Ctrl-C in layer 1 leaves the layers above with empty curves; `skdbn fit`
+    # writes no such model, but `info` describes one saved from Python.
+    from sklearn.pipeline import Pipeline
+
+    from skdbn import DBNTransformer, on_epoch
+    from skdbn.cli import main
+    from skdbn.io import save
+
+    X = load_digits().data[:60] / 16
+    with on_epoch(_interrupt_at("layer 1", 1)), pytest.warns(UserWarning):
+        dbn = DBNTransformer((4, 3), rbm_n_iter=2).fit(X)
     model = workdir / "interrupted.skops"
-
-    def interrupt(event):
-        if "layer 1" in event.stage:
-            raise KeyboardInterrupt
-
-    with on_epoch(interrupt):  # the CLI shows the warning after the bar
-        args = ["fit", str(data), "--no-target", "--layers", "4,3", "-o", str(model)]
-        assert main([*args, "--quiet"]) == 0
-    assert "interrupted" in capsys.readouterr().err
+    names = [f"x{j}" for j in range(64)]
+    meta = dict(feature_names=names, target_name=None, target_column=None, task=None)
+    meta.update(trained_on="-", n_samples=60, fit_seconds=0, created="-")
+    save(Pipeline([("model", dbn)]), model, metadata=meta)
     assert main(["info", str(model)]) == 0
     assert "pre-training layer 2: 0 epochs (interrupted)" in capsys.readouterr().out
+
+
+def test_columns_are_matched_by_header_name(fitted, workdir):
+    # The same named columns in another order (target first, features
+    # reversed) give the same predictions; they used to be taken by position.
+    data, model, _ = fitted
+    expected = skdbn("predict", model, data).stdout
+    order = [64, *range(63, -1, -1)]
+    shuffled = _write_digits(workdir / "shuffled.csv", order=order)
+    assert skdbn("predict", model, shuffled).stdout == expected
+    accuracy = skdbn("evaluate", model, data).stdout.split("accuracy")[1].split()[0]
+    result = skdbn("evaluate", model, shuffled)
+    assert result.stdout.split("accuracy")[1].split()[0] == accuracy
+    # A missing name is one line naming it.
+    text = shuffled.read_text().replace("p17,", "q17,", 1)
+    result = skdbn("predict", model, _bad(workdir, "renamed.csv", text))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "lacks 1 of the model's feature columns: p17" in result.stderr
+
+
+@pytest.mark.parametrize("label", ["", "nan"])
+def test_predict_ignores_an_empty_target_column(fitted, workdir, label):
+    data, model, _ = fitted
+    expected = skdbn("predict", model, data).stdout
+    blank = _write_digits(workdir / "blank.csv", label=label)
+    result = skdbn("predict", model, blank)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+    headless = _write_digits(workdir / "blank_nohdr.csv", header=False, label=label)
+    result = skdbn("predict", model, headless)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+
+
+def test_header_of_numbers_above_text_labels(workdir):
+    # Wavelengths as feature names: no text above a number, but the header row
+    # is neither a training sample nor a row to predict.
+    rng = np.random.RandomState(0)
+    X = rng.rand(60, 3)
+    labels = np.where(X[:, 0] > 0.5, "high", "low")
+    rows = [",".join(f"{v:.3f}" for v in x) for x in X]
+    train = workdir / "spectra.csv"
+    train.write_text(
+        "400,410,420,species\n"
+        + "".join(f"{r},{c}\n" for r, c in zip(rows, labels, strict=True))
+    )
+    model = workdir / "spectra.skops"
+    args = ["--layers", "4", "--pretrain-epochs", "1", "--epochs", "5", "--quiet"]
+    result = skdbn("fit", train, "-o", model, *args)
+    assert result.returncode == 0, result.stderr
+    assert "60 rows, 3 features, target 'species'" in result.stderr
+    assert list(load(model).classes_) == ["high", "low"]
+    new = _bad(workdir, "spectra_new.csv", "400,410,420\n" + "\n".join(rows[:5]))
+    lines = skdbn("predict", model, new).stdout.splitlines()
+    assert lines[0] == "species" and len(lines) == 6
+
+
+def test_sample_images_draw_every_sample_in_any_matplotlib_format(
+    workdir, monkeypatch, capsys
+):
+    pytest.importorskip("matplotlib")
+    from skdbn import plotting
+    from skdbn.cli import main
+
+    data = _write_digits(workdir / "gen150.csv", n=100, header=False, target=False)
+    model = workdir / "gen150.skops"
+    fit = ["fit", data, "--no-target", "--layers", "8", "--pretrain-epochs", "1"]
+    assert skdbn(*fit, "-o", model, "--quiet").returncode == 0
+    # The grid said 150 samples but drew 100 of them.
+    figures, plot_samples = [], plotting.plot_samples
+
+    def spy(*args, **kwargs):
+        figures.append(plot_samples(*args, **kwargs))
+        return figures[-1]
+
+    monkeypatch.setattr(plotting, "plot_samples", spy)
+    args = ["sample", str(model), "-n", "150", "--steps", "2"]
+    assert main([*args, "-o", str(workdir / "s.png")]) == 0
+    assert "grid of 150 samples" in capsys.readouterr().err
+    assert [t.get_text() for t in figures[0].texts] == ["150 samples"]
+    # A .jpg is a JPEG image, not CSV text; an unknown suffix is refused.
+    result = skdbn("sample", model, "-n", 3, "--steps", 2, "-o", workdir / "s.jpg")
+    assert result.returncode == 0, result.stderr
+    assert (workdir / "s.jpg").read_bytes()[:2] == b"\xff\xd8"
+    result = skdbn("sample", model, "-n", 3, "-o", workdir / "s.xyz")
+    assert result.returncode == 2 and "nor an image format" in result.stderr
+
+
+def test_messages_name_the_options_not_the_parameters(workdir):
+    data = _write_digits(workdir / "opts.csv", n=60)
+    result = skdbn("fit", data, "--learning-rate", "-1", "-o", workdir / "o.skops")
+    assert result.returncode == 2, result.stderr
+    assert "The --learning-rate option must be" in result.stderr
+    assert "learning_rate_init" not in result.stderr
+    args = ["--layers", "4", "--pretrain-epochs", "1", "--epochs", "1", "--quiet"]
+    result = skdbn("fit", data, *args, "-o", workdir / "o.skops")
+    assert result.returncode == 0, result.stderr
+    assert "increase --epochs" in result.stderr and "max_iter" not in result.stderr
+    # A class of one row with --early-stopping: its label, not a one-hot row.
+    text = data.read_text().rstrip("\n")
+    lone = _bad(workdir, "lone.csv", text[: text.rindex(",")] + ",42\n")
+    result = skdbn("fit", lone, "--early-stopping", *args, "-o", workdir / "o.skops")
+    assert result.returncode == 2 and "these have one: 42" in result.stderr
+
+
+def test_warnings_are_printed_once_in_the_order_raised(capsys):
+    from skdbn.cli import _print_warnings
+
+    messages = [f"message {i} about max_iter" for i in (5, 3, 8, 1, 9, 2, 7, 3)]
+    _print_warnings([warnings.WarningMessage(m, UserWarning, "", 0) for m in messages])
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"warning: message {i} about --epochs" for i in (5, 3, 8, 1, 9, 2, 7)
+    ]
+
+
+def test_damaged_model_files_are_one_line_errors(fitted, workdir):
+    data, model, _ = fitted
+    truncated = workdir / "truncated.skops"
+    truncated.write_bytes(model.read_bytes()[:5000])
+    damaged = workdir / "damaged.skops"
+    with zipfile.ZipFile(model) as src, zipfile.ZipFile(damaged, "w") as dst:
+        dropped = next(n for n in src.namelist() if n.endswith(".npy"))
+        for item in src.infolist():
+            if item.filename != dropped:
+                dst.writestr(item, src.read(item.filename))
+    (workdir / "folder.skops").mkdir(exist_ok=True)
+    for path, message in [
+        (truncated, "truncated.skops is damaged or not a skdbn model file"),
+        (
+            damaged,
+            f"damaged.skops is damaged or not a skdbn model file (There is no "
+            f"item named '{dropped}'",
+        ),
+        (workdir / "folder.skops", "folder.skops is a folder, not a model file"),
+    ]:
+        for args in (["info", path], ["predict", path, data]):
+            result = skdbn(*args)
+            assert result.returncode == 2 and message in result.stderr, result.stderr
+            assert "Traceback" not in result.stderr
+
+
+def test_info_names_an_rbms_loss_reconstruction_error(workdir):
+    data = _write_digits(workdir / "rbm.csv", n=60)
+    model = workdir / "rbm.skops"
+    args = ["--model", "rbm", "--layers", "8", "--pretrain-epochs", "2", "--quiet"]
+    assert skdbn("fit", data, *args, "-o", model).returncode == 0
+    out = skdbn("info", model).stdout
+    assert "training: 2 epochs, final reconstruction error" in out

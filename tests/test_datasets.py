@@ -2,6 +2,7 @@
 
 import doctest
 import gzip
+import warnings
 
 import numpy as np
 import pytest
@@ -170,3 +171,64 @@ def test_load_csv_errors_name_line_and_column(tmp_path, text, target, message):
 def test_load_csv_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such file"):
         load_csv(tmp_path / "nope.csv")
+
+
+def test_load_csv_header_of_numbers_found_by_its_target_cell(tmp_path):
+    # Wavelengths as feature names: no text above a number, but the label
+    # column's first cell occurs nowhere else while every label repeats.
+    rows = "0.55,0.72,0.60,high\n0.51,0.42,0.64,low\n0.50,0.70,0.61,high\n"
+    path = _write(tmp_path, "400,410,420,species\n" + rows + "0.4,0.4,0.6,low\n")
+    data = load_csv(path)
+    assert data.has_header and data.feature_names == ["400", "410", "420"]
+    assert data.target_name == "species" and list(data.target).count("low") == 2
+    assert load_csv(path, target="species").has_header  # named: a header too
+    assert not load_csv(path, header="no").has_header
+    # A label that repeats, or labels that do not: data, not a header.
+    assert not load_csv(_write(tmp_path, "1,2,3,high\n" + rows)).has_header
+    assert not load_csv(_write(tmp_path, "1,2,a\n3,4,b\n5,6,c\n")).has_header
+
+
+def test_load_csv_integer_targets_are_exact(tmp_path):
+    big = ["9007199254740993", "9007199254740992", "-9223372036854775808"]
+    path = _write(tmp_path, "a,id\n" + "".join(f"{i},{v}\n" for i, v in enumerate(big)))
+    data = load_csv(path)
+    assert data.target.dtype == np.int64
+    assert [int(v) for v in data.target] == [int(v) for v in big]  # no float64
+    huge = "a,id\n1,12345678901234567890\n2,3\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning
+        data = load_csv(_write(tmp_path, huge))
+    assert list(data.target) == ["12345678901234567890", "3"]
+    assert load_csv(_write(tmp_path, "a,y\n1,2.0\n2,-3.0\n")).target.dtype == np.int64
+    assert load_csv(_write(tmp_path, "a,y\n1,1e300\n2,1\n")).target.dtype == float
+
+
+def test_load_csv_columns_by_name_or_index(tmp_path):
+    path = _write(tmp_path, "a,b,c,y\n1,2,3,yes\n4,5,6,no\n")
+    data = load_csv(path, columns=["c", "a"])
+    assert data.feature_names == ["c", "a"]
+    assert_array_equal(data.data, [[3, 1], [6, 4]])
+    X, _ = load_csv(path, target=None, columns=[1, -2], return_X_y=True)
+    assert_array_equal(X, [[2, 3], [5, 6]])
+    with pytest.raises(CSVFormatError, match=r"has no column 'd' \(its columns are"):
+        load_csv(path, columns=["a", "d"])
+    with pytest.raises(CSVFormatError, match="'y' is the target, not a feature"):
+        load_csv(path, columns=["a", "y"])
+
+
+def test_load_idx_gzip_without_gz_name_and_home_folder(tmp_path, monkeypatch):
+    images = np.arange(28 * 28, dtype=np.uint8).reshape(1, 28, 28)
+    header = bytes([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28])
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    # gzip-compressed, but named as the raw files are (a browser unpacked the
+    # name, not the content): found by its first bytes.
+    (folder / "t10k-images-idx3-ubyte").write_bytes(
+        gzip.compress(header + images.tobytes())
+    )
+    (folder / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 1, 4]))
+    assert_array_equal(load_idx(folder / "t10k-images-idx3-ubyte"), images)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SKDBN_DATA", "~/mnist")
+    X, y = load_mnist()
+    assert X.shape == (1, 784) and list(y) == [4]

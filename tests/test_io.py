@@ -137,7 +137,8 @@ def test_foreign_estimator_is_refused_even_if_skops_trusts_it(digits, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         foreign = LogisticRegression(max_iter=50).fit(X, y)
-    save(foreign, tmp_path / "foreign.skops")
+    envelope = {"format": "skdbn-model", "model": foreign, "metadata": {}}
+    sio.dump(envelope, tmp_path / "foreign.skops")  # save refuses to write it
     with pytest.raises(UntrustedModelError, match="LogisticRegression"):
         load(tmp_path / "foreign.skops")
 
@@ -177,3 +178,109 @@ def test_function_smuggled_as_a_type_value_is_refused(tmp_path):
     assert "builtins.eval" in audit(tmp_path / "bad.skops")[1]
     with pytest.raises(UntrustedModelError, match="builtins.eval"):
         load(tmp_path / "bad.skops")
+
+
+def test_save_refuses_what_load_would_refuse(digits, tmp_path):
+    # A PCA in the pipeline, or a Path in the metadata, made a file that load
+    # refused; save now refuses it and leaves an existing file as it was.
+    from pathlib import Path
+
+    from sklearn.decomposition import PCA
+
+    X, y = digits
+    path = tmp_path / "model.skops"
+    path.write_bytes(b"a good model")
+    pipe = make_pipeline(PCA(5), LogisticRegressionGD(max_iter=5)).fit(X, y)
+    with pytest.raises(UntrustedModelError, match=r"Not writing .*_pca\.PCA"):
+        save(pipe, path)
+    clf = LogisticRegressionGD(max_iter=5).fit(X, y)
+    with pytest.raises(UntrustedModelError, match="pathlib"):
+        save(clf, path, metadata={"data": Path("train.csv")})
+    assert path.read_bytes() == b"a good model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.skops"]
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        save(clf, tmp_path)
+
+
+def test_refusal_suggests_a_working_skops_call(digits, tmp_path):
+    X, y = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        foreign = LogisticRegression(max_iter=50).fit(X, y)
+    sio.dump({"format": "skdbn-model", "model": foreign}, tmp_path / "f.skops")
+    with pytest.raises(UntrustedModelError, match=r'trusted=\[\.\.\.\]\)\["model"\]'):
+        load(tmp_path / "f.skops")
+    # What the message suggests: skops returns the file's dict, the model in it.
+    trusted = sio.get_untrusted_types(file=tmp_path / "f.skops")
+    loaded = sio.load(tmp_path / "f.skops", trusted=trusted)["model"]
+    assert_array_equal(loaded.predict(X), foreign.predict(X))
+
+
+def _set_stored(key, value):
+    """A schema edit: the envelope's ``key`` set to ``value``, or removed."""
+
+    def edit(schema):
+        content = schema["content"]
+        if value is None:
+            del content[key]
+            schema["key_types"]["content"].pop()
+        else:
+            content[key]["content"] = json.dumps(value)
+
+    return edit
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.InconsistentVersionWarning")
+def test_versions_are_checked(digits, tmp_path):
+    import sklearn
+
+    from skdbn import __version__
+    from skdbn.io import ModelVersionWarning
+
+    X, y = digits
+    clf = LogisticRegressionGD(max_iter=5).fit(X, y)
+    save(clf, tmp_path / "ok.skops")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelVersionWarning)  # same versions: silent
+        _, meta = load(tmp_path / "ok.skops", return_metadata=True)
+    assert meta["sklearn_version"] == sklearn.__version__
+    assert meta["skdbn_version"] == __version__
+    # A newer format is refused, before anything is built.
+    future = tmp_path / "future.skops"
+    _rewrite_schema(tmp_path / "ok.skops", future, _set_stored("format_version", 99))
+    with pytest.raises(UntrustedModelError, match="format 99.*Upgrade skdbn"):
+        load(future)
+    # Other versions load, with a warning naming them.
+    for key, name in [("skdbn_version", "skdbn"), ("sklearn_version", "scikit-learn")]:
+        other = tmp_path / f"{key}.skops"
+        _rewrite_schema(tmp_path / "ok.skops", other, _set_stored(key, "0.0.1"))
+        with pytest.warns(ModelVersionWarning, match=f"written with {name} 0.0.1"):
+            assert_array_equal(load(other).predict(X), clf.predict(X))
+    # Files from before the scikit-learn version was stored load silently.
+    old = tmp_path / "old.skops"
+    _rewrite_schema(tmp_path / "ok.skops", old, _set_stored("sklearn_version", None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelVersionWarning)
+        _, meta = load(old, return_metadata=True)
+    assert meta["sklearn_version"] is None
+
+
+def test_damaged_files_are_clear_errors(digits, tmp_path):
+    X, y = digits
+    save(LogisticRegressionGD(max_iter=5).fit(X, y), tmp_path / "ok.skops")
+    whole = (tmp_path / "ok.skops").read_bytes()
+    (tmp_path / "cut.skops").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(UntrustedModelError, match="cut.skops is damaged"):
+        load(tmp_path / "cut.skops")
+    with (
+        zipfile.ZipFile(tmp_path / "ok.skops") as src,
+        zipfile.ZipFile(tmp_path / "hole.skops", "w") as dst,
+    ):
+        dropped = next(n for n in src.namelist() if n.endswith(".npy"))
+        for item in src.infolist():
+            if item.filename != dropped:
+                dst.writestr(item, src.read(item.filename))
+    with pytest.raises(UntrustedModelError, match=f"damaged.*{dropped}"):
+        load(tmp_path / "hole.skops")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load(tmp_path)

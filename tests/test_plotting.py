@@ -100,3 +100,17 @@ def test_plot_learning_curves(dbn, clf):
     assert_not_blank(plot_learning_curves(dbn.rbms_[0]))
     with pytest.raises(ValueError, match="no learning curves"):
         plot_learning_curves(RBMTransformer())
+
+
+def test_nothing_to_draw_is_a_clear_error(dbn):
+    # These divided by zero.
+    with pytest.raises(ValueError, match="X holds no rows"):
+        plot_samples(np.zeros((0, 64)))
+    with pytest.raises(ValueError, match="n_cols must be at least 1, got 0"):
+        plot_samples(np.zeros((3, 64)), n_cols=0)
+    with pytest.raises(ValueError, match="n_samples must be at least 1"):
+        plot_samples(np.zeros((3, 64)), n_samples=0)
+    with pytest.raises(ValueError, match="n_filters must be at least 1, got 0"):
+        plot_filters(dbn, n_filters=0)
+    with pytest.raises(ValueError, match="n_cols must be at least 1"):
+        plot_filters(dbn, n_cols=0)

@@ -1,6 +1,8 @@
 """CSV files of features with a target column, checked cell by cell."""
 
 import csv
+import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,10 @@ def _read_rows(path, delimiter, limit=None):
     return [(n, [c.strip() for c in row]) for n, row in rows]
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INT64 = (-(2**63), 2**63 - 1)
+
+
 def _detect_header(rows, header):
     if header in ("yes", True):
         return True
@@ -62,6 +68,34 @@ def _detect_header(rows, header):
     # A header cell is text above a number; a text label column stays text.
     return any(
         not _is_number(a) and _is_number(b) for a, b in zip(first, second, strict=False)
+    )
+
+
+def _names_text_target(rows, target):
+    """Whether the first row is a header by its target cell, in 'auto' mode.
+
+    A header of numbers (``400,410,420,species``) has no text above a number,
+    but its target cell is: the given target name, or text found nowhere below
+    it while every label below occurs at least twice. A class of one sample
+    would be lost, not misread: a single-sample class cannot be learnt anyway.
+    """
+    first = rows[0][1]
+    if isinstance(target, str) and not _INTEGER.fullmatch(target.strip()):
+        return target in first
+    try:
+        t = int(target)
+    except (TypeError, ValueError):
+        return False
+    if not -len(first) <= t < len(first):
+        return False
+    cell = first[t]
+    below = Counter(row[t] for _, row in rows[1:] if len(row) == len(first))
+    return (
+        cell != ""
+        and not _is_number(cell)
+        and bool(below)
+        and cell not in below
+        and min(below.values()) >= 2
     )
 
 
@@ -112,8 +146,15 @@ def _to_float(cells, rows, columns, names, path, first_line):
 def _parse_target(cells, rows, where):
     """Numbers when every cell is one (ints when all are whole), else strings.
 
-    Numbers must be finite: ``where(line)`` names the cell of an 'nan' or 'inf'.
+    Integers are read exactly, not through float64 (IDs above 2**53 stay
+    distinct); those beyond int64 stay text. Numbers must be finite:
+    ``where(line)`` names the cell of an 'nan' or 'inf'.
     """
+    if all(_INTEGER.fullmatch(c) for c in cells):
+        values = [int(c) for c in cells]
+        if _INT64[0] <= min(values) and max(values) <= _INT64[1]:
+            return np.asarray(values, dtype=np.int64)
+        return np.asarray(cells, dtype=object)
     if all(_is_number(c) for c in cells):
         values = np.asarray(cells, dtype=np.float64)
         finite = np.isfinite(values)
@@ -121,13 +162,13 @@ def _parse_target(cells, rows, where):
             line = rows[int(np.argmin(finite))][0]
             cell = cells[int(np.argmin(finite))]
             raise CSVFormatError(f"{where(line)}: {cell!r} is not a finite number.")
-        if (values == np.round(values)).all():
-            return values.astype(np.int64)
+        if (values == np.round(values)).all() and np.abs(values).max() <= 2**53:
+            return values.astype(np.int64)  # '3.0': whole, and exact in float64
         return values
     return np.asarray(cells, dtype=object)
 
 
-def _open_table(path, header, delimiter, limit=None):
+def _open_table(path, header, delimiter, limit=None, target=None):
     """The rows and whether the first is a header; clear errors otherwise."""
     path = Path(path)
     if path.is_dir():
@@ -137,16 +178,43 @@ def _open_table(path, header, delimiter, limit=None):
     rows = _read_rows(path, delimiter, limit)
     if not rows:
         raise CSVFormatError(f"{path} is empty.")
-    return rows, _detect_header(rows, header)
+    has_header = _detect_header(rows, header)
+    if header == "auto" and not has_header and target is not None:
+        has_header = _names_text_target(rows, target)
+    return rows, has_header
 
 
 def peek_columns(path, *, header="auto", delimiter=None):
-    """``(n_columns, has_header)`` of a CSV file, from its first two rows only."""
+    """``(first row's cells, has_header)`` of a CSV file, from two rows only."""
     rows, has_header = _open_table(path, header, delimiter, limit=2)
-    return len(rows[0][1]), has_header
+    return rows[0][1], has_header
 
 
-def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False):
+def _column_indices(columns, names, has_header, t, path):
+    """0-based indices of ``columns`` (header names or indices)."""
+    n = len(names)
+    indices, missing = [], []
+    for column in columns:
+        if isinstance(column, str) and has_header and column in names:
+            indices.append(names.index(column))
+        elif isinstance(column, int | np.integer) and -n <= column < n:
+            indices.append(int(column) % n)
+        else:
+            missing.append(repr(column))
+    if missing:
+        shown = ", ".join(names[:30]) + (", ..." if n > 30 else "")
+        where = f"its columns are: {shown}" if has_header else f"it has {n} columns"
+        raise CSVFormatError(f"{path} has no column {', '.join(missing)} ({where}).")
+    if t in indices:
+        raise CSVFormatError(
+            f"{path}: column {names[t]!r} is the target, not a feature."
+        )
+    return indices
+
+
+def load_csv(
+    path, *, target=-1, header="auto", delimiter=None, columns=None, return_X_y=False
+):
     """Read a CSV file of numeric features and a target column.
 
     The seed tutorials' format: one row per sample, features in columns, the
@@ -163,9 +231,17 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
         name from the header, or None when every column is a feature.
     header : {'auto', 'yes', 'no'}, default='auto'
         Whether the first row names the columns. 'auto' takes it for a header
-        when one of its cells is text above a number.
+        when one of its cells is text above a number, or when its target cell
+        is the ``target`` name, or text that occurs nowhere else in the target
+        column while every other label there occurs at least twice (a header of
+        numbers such as ``400,410,420,species`` above text labels). Pass 'yes'
+        or 'no' when in doubt.
     delimiter : str or None, default=None
         Field separator; None detects it.
+    columns : list of str or int, default=None
+        The feature columns to read, in this order: header names or 0-based
+        indices (other columns are not read). None reads every column but the
+        target.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -173,8 +249,9 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
     -------
     data : Bunch
         ``data`` (float64 array of shape (n_samples, n_features)), ``target``
-        (ints when every value is a whole number, floats for other numbers,
-        strings otherwise; None without a target), ``feature_names``,
+        (int64 when every value is a whole number, floats for other numbers,
+        strings otherwise, integers beyond int64 included; None without a
+        target), ``feature_names``,
         ``target_name``, ``target_column`` (its 0-based index), ``n_columns``,
         ``has_header`` and ``path``.
 
@@ -183,8 +260,8 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
     FileNotFoundError
         The file does not exist.
     CSVFormatError
-        The file is empty, ragged or non-numeric, or the target column does not
-        exist.
+        The file is empty, ragged or non-numeric, or the target column or one of
+        ``columns`` does not exist.
 
     Examples
     --------
@@ -198,7 +275,7 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
     ((2, 2), ['x1', 'x2'], ['yes', 'no'])
     """
     path = Path(path)
-    rows, has_header = _open_table(path, header, delimiter)
+    rows, has_header = _open_table(path, header, delimiter, target=target)
     first_line, first = rows[0]
     n_columns = len(first)
     names = first if has_header else [f"x{j}" for j in range(n_columns)]
@@ -215,7 +292,10 @@ def load_csv(path, *, target=-1, header="auto", delimiter=None, return_X_y=False
     if t is not None and not has_header:
         names = [f"x{j}" for j in range(n_columns - 1)]
         names.insert(t, "target")
-    columns = [j for j in range(n_columns) if j != t]
+    if columns is None:
+        columns = [j for j in range(n_columns) if j != t]
+    else:
+        columns = _column_indices(columns, names, has_header, t, path)
     if not columns:
         raise CSVFormatError(
             f"{path} has no feature column: its only column is the target."

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+_GZIP_MAGIC = b"\x1f\x8b"
 # IDX type codes: the third byte of the magic number.
 _IDX_DTYPES = {
     0x08: np.uint8,
@@ -24,7 +25,8 @@ def load_idx(path):
     Parameters
     ----------
     path : str or path-like
-        File to read; a name ending in ``.gz`` is decompressed.
+        File to read; a gzip-compressed file (found by its first bytes, whatever
+        its name) is decompressed.
 
     Returns
     -------
@@ -43,8 +45,13 @@ def load_idx(path):
     array([[0, 1, 2],
            [3, 4, 5]], dtype=uint8)
     """
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
+    path = Path(path).expanduser()
+    try:
+        with open(path, "rb") as f:
+            compressed = f.read(2) == _GZIP_MAGIC  # a name may lack its .gz
+    except IsADirectoryError:
+        raise ValueError(f"{path} is a folder, not an IDX file.") from None
+    opener = gzip.open if compressed or path.suffix == ".gz" else open
     try:
         with opener(path, "rb") as f:
             data = f.read()
@@ -93,8 +100,8 @@ def load_mnist(path=None, *, subset="test", dtype=np.float32):
     ----------
     path : str or path-like, default=None
         Folder holding the IDX files (``t10k-images-idx3-ubyte.gz`` and so on).
-        Defaults to the ``SKDBN_DATA`` environment variable. Nothing is ever
-        downloaded.
+        Defaults to the ``SKDBN_DATA`` environment variable; ``~`` is expanded
+        in both. Nothing is ever downloaded.
     subset : {'test', 'train', 'all'}, default='test'
         Which files to read; 'all' concatenates the training and test sets that
         are present (a set with only one of its two files is an error).
@@ -115,7 +122,7 @@ def load_mnist(path=None, *, subset="test", dtype=np.float32):
                 "No MNIST folder given: pass path=... or set the SKDBN_DATA "
                 "environment variable to a folder of MNIST IDX files."
             )
-    folder = Path(path)
+    folder = Path(path).expanduser()  # SKDBN_DATA="~/mnist" is not expanded by a shell
     if not folder.is_dir():
         what = "is a file, not a folder" if folder.exists() else "does not exist"
         raise FileNotFoundError(f"MNIST folder {folder} {what}.")
