@@ -633,6 +633,7 @@ def test_class_weight_holds_across_partial_fit_calls(digits):
     assert coefs[1] > coefs[0] + 0.1  # class 1 weighs more: a larger intercept
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_switching_fit_intercept_between_calls(digits):
     """The trained arrays change: partial_fit used to crash half-way through a
     step (a zip over the old optimiser's slots), and a warm start kept the

@@ -210,6 +210,7 @@ def test_on_epoch_reports_every_epoch_with_stage_labels():
     assert len(events) == n
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_on_epoch_during_partial_fit():
     """partial_fit has no epoch budget, and an earlier early-stopping fit's
     validation scores are not this epoch's (a bar used to show 4/1, -0.37)."""
