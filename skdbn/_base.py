@@ -218,7 +218,9 @@ class GradientDescentMixin:
                 validation=validation,
                 verbose=self.verbose,
                 incremental=incremental,
-                keep_start=not incremental,  # a failed warm start keeps its model
+                # A failed warm start keeps its model (a cold fit's is put back
+                # whole by unchanged_on_error, with no copy of the weights).
+                keep_start=self.warm_start and not incremental,
             )
         return self
 
@@ -236,11 +238,17 @@ class GradientDescentMixin:
             or (kind is SGD and optimizer.nesterov != self.nesterovs_momentum)
         ):
             return self._make_optimizer(params)
-        if optimizer.learning_rate_init != float(self.learning_rate_init):
-            optimizer.learning_rate_init = float(self.learning_rate_init)
-            optimizer.learning_rate = optimizer.learning_rate_init
+        schedule = (float(self.learning_rate_init),)
         if kind is SGD:
-            optimizer.lr_schedule, optimizer.power_t = self.learning_rate, self.power_t
+            schedule += (self.learning_rate, self.power_t)
+        if schedule != optimizer.schedule()[: len(schedule)]:
+            # A new rate or schedule starts from its value after t_ samples
+            # (not from a rate an old schedule decayed or divided).
+            optimizer.learning_rate_init = optimizer.learning_rate = schedule[0]
+            if kind is SGD:
+                optimizer.lr_schedule, optimizer.power_t = schedule[1:]
+            optimizer.iteration_ends(self.t_)
+        if kind is SGD:
             optimizer.momentum = float(self.momentum)
         else:
             optimizer.beta_1, optimizer.beta_2 = float(self.beta_1), float(self.beta_2)

@@ -210,6 +210,7 @@ class _BaseDBNNetwork(
 
     def _initialize(self, X, Y, rng):
         """Initial (or pre-trained) weights; True when Ctrl-C cut pre-training."""
+        self.loss_ = None  # until a fine-tuning epoch ends
         n_outputs = Y.shape[1]
         sizes = check_layer_sizes(self.hidden_layer_sizes)
         interrupted = False

@@ -56,10 +56,17 @@ class BaseOptimizer:
         return all(np.isfinite(a).all() for arrays in self._state() for a in arrays)
 
     def reset(self):
-        """Forget the state (zero velocities or moments), as a new optimiser."""
+        """Forget the state (zero velocities or moments, the rate back at
+        ``learning_rate_init``), as a new optimiser."""
+        self.learning_rate = self.learning_rate_init
         for arrays in self._state():
             for a in arrays:
                 a.fill(0)
+
+    def schedule(self):
+        """What sets the learning rate: ``(learning_rate_init, lr_schedule,
+        power_t)``."""
+        return (self.learning_rate_init, self.lr_schedule, self.power_t)
 
     def fits(self, params):
         """Whether this optimiser's state matches ``params``' shapes and dtypes."""

@@ -175,6 +175,11 @@ def split_validation(X, y, sample_weight, *, fraction, rng, stratify):
     return tuple(train), tuple(val)
 
 
+class Interrupted(UserWarning):
+    """Ctrl-C stopped a training stage (the weights are its last complete
+    epoch's); the command line watches for it to stop the stages after."""
+
+
 class DivergenceError(ValueError):
     """Training produced a non-finite loss or non-finite weights."""
 
@@ -184,30 +189,32 @@ def _diverged(est):
     return f"{owner}: {name} diverged"
 
 
-def _rise_warning(est, first_epoch, optimizer, lr_name):
+def _rise_warning(est, first_epoch, optimizer, lr_name, patience):
     """The warning for a run whose loss rose (see :func:`_loss_rose`), or None.
 
     Not an error: the common checks fit unscaled data (features around 100)
     with the default learning rate and expect a model back."""
     run = est.loss_curve_[first_epoch:]
-    if not _loss_rose(run):
+    if not _loss_rose(run, patience):
         return None
+    owner, name = _STAGE.get() or (type(est).__name__, "training")
     return (
-        _diverged(est) + f": the loss rose from {run[0]:.4g} to {run[-1]:.4g} in "
-        f"{len(run)} epochs and no epoch improved on the first, so this model is "
-        f"no better than its start. The learning rate {lr_name}="
+        f"{owner}: {name} made no progress: the loss rose from {run[0]:.4g} to "
+        f"{run[-1]:.4g} in {len(run)} epochs and no epoch improved on the first, "
+        f"so this model is no better than its start. The learning rate {lr_name}="
         f"{optimizer.learning_rate_init} is probably too large; try a smaller "
         "value or scale the input features."
     )
 
 
-def _loss_rose(losses):
-    """A run whose loss ended well above its first epoch's, which no epoch
-    beat: a learning rate too large for the loss to blow up to infinity
-    (which the finiteness check catches) but large enough to stop any
-    progress. A converged warm start fluctuates, it does not rise by 10%."""
+def _loss_rose(losses, patience):
+    """A run of more than ``patience`` epochs (``n_iter_no_change``: a few
+    epochs of a converged warm start wander by more than 10%) whose loss ended
+    more than 10% above its first epoch's, which no epoch beat: a learning rate
+    too large for the loss to blow up to infinity (which the finiteness check
+    catches) but large enough to stop any progress."""
     return (
-        len(losses) > 1
+        len(losses) > max(patience, 1)
         and min(losses[1:]) >= losses[0]
         and losses[-1] > losses[0] + 0.1 * abs(losses[0])
     )
@@ -435,7 +442,9 @@ def train(
                 est._no_improvement_count = 0
         warning = None
         if tol is not None and not incremental:
-            warning = _rise_warning(est, first_epoch, optimizer, lr_name)
+            warning = _rise_warning(
+                est, first_epoch, optimizer, lr_name, n_iter_no_change
+            )
         if warning is None and not stopped and convergence_warning and not incremental:
             warning = (
                 f"{type(est).__name__}: Maximum iterations ({max_iter}) reached "
@@ -450,7 +459,7 @@ def train(
         warnings.warn(
             f"{owner}: {name} interrupted by the user after {est.n_iter_} complete "
             "epoch(s); the weights are those of the last complete epoch.",
-            UserWarning,
+            Interrupted,
             stacklevel=user_stacklevel(),
         )
         interrupted = True

@@ -130,13 +130,26 @@ def _train(model, X, y, *, total_epochs, quiet, threads=None):
     from threadpoolctl import threadpool_limits
 
     from . import on_epoch
+    from ._training import Interrupted
 
     progress = Progress(total_epochs, enabled=not quiet)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+
+        def stop_after_an_interrupted_stage(event):
+            # A stage cut short by Ctrl-C returns normally (a DBN skips its
+            # other layers itself); a pipeline would train its next step in
+            # full and then be thrown away: end that step at its first epoch.
+            if any(issubclass(w.category, Interrupted) for w in caught):
+                raise KeyboardInterrupt
+
         try:
-            with on_epoch(progress), threadpool_limits(threads):
+            with (
+                on_epoch(progress),
+                on_epoch(stop_after_an_interrupted_stage),
+                threadpool_limits(threads),
+            ):
                 if y is None:
                     model.fit(X)
                 else:
@@ -147,10 +160,14 @@ def _train(model, X, y, *, total_epochs, quiet, threads=None):
     return time.perf_counter() - start
 
 
-def _print_warnings(caught):
-    """Each distinct warning once, in the order raised, in the CLI's terms."""
+def _print_warnings(caught, translate=True):
+    """Each distinct warning once, in the order raised; the estimators' in the
+    CLI's terms (``translate``)."""
     for message in dict.fromkeys(str(w.message) for w in caught):
-        print(f"warning: {_in_cli_terms(message)}", file=sys.stderr)
+        print(
+            f"warning: {_in_cli_terms(message) if translate else message}",
+            file=sys.stderr,
+        )
 
 
 # ---------------------------------------------------------------- models
@@ -395,7 +412,7 @@ def _load(path):
             model, meta = load(path, return_metadata=True)
     except (FileNotFoundError, IsADirectoryError, UntrustedModelError) as exc:
         raise UsageError(str(exc)) from None
-    _print_warnings(caught)  # another skdbn or scikit-learn version wrote it
+    _print_warnings(caught, translate=False)  # another version wrote the file
     # The commands need what `skdbn fit` stores: a pipeline and its column info.
     needed = ("feature_names", "target_name", "target_column", "task")
     if not hasattr(model, "steps") or any(key not in meta for key in needed):
@@ -449,8 +466,8 @@ def _read_by_name(path, meta, first, need_target):
     if missing:
         raise UsageError(
             f"{path} lacks {len(missing)} of the model's feature columns: "
-            f"{_short(missing)} (columns are matched by their header names; "
-            "with --header no they are taken in order)."
+            f"{_short(missing)} (columns are matched by their header names: "
+            "rename them, or delete the header line to match by position)."
         )
     if need_target and target not in first:
         raise _no_target(path, meta)
@@ -906,27 +923,33 @@ _OPTIONS = {
     "n_components": "--layers",
     "early_stopping": "--early-stopping",
 }
-# Advice about parameters that no option sets, or only by its absence.
+# The estimators' advice that names a parameter without a value.
 _PHRASES = {
-    " or relax tol": "",
+    "increase max_iter or relax tol": "increase --epochs",
+    "a smaller learning_rate_init": "a smaller --learning-rate",
+    "more max_iter": "more --epochs",
     "pretrain=True": "pre-training (leave out --no-pretrain)",
 }
 _NAMES = "|".join(sorted(_OPTIONS, key=len, reverse=True))
 # "The 'max_iter' parameter of DBNClassifier must be" -> "The --epochs option must be"
 _PARAMETER = re.compile(rf"'({_NAMES})' parameter of \w+")
-# "learning_rate_init=0.5" -> "--learning-rate 0.5"; a bare "max_iter" -> "--epochs"
-_NAME = re.compile(rf"'?\b({_NAMES})\b'?(=)?")
+# "learning_rate_init=0.5" -> "--learning-rate 0.5"; only the `name=` form, so
+# that a file or column called max_iter keeps its name.
+_ASSIGNED = re.compile(rf"\b({_NAMES})=")
 
 
 def _in_cli_terms(exc):
-    """An error or warning message with the options of `skdbn fit` in place of
-    the estimators' parameter names (which the user never typed)."""
+    """An estimator's error or warning with the options of `skdbn fit` in place
+    of its parameter names (which the user never typed); the CLI's own errors
+    (UsageError: paths, column names) as they are."""
+    if isinstance(exc, UsageError):
+        return str(exc)
     if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
         return f"{exc.filename}: {exc.strerror}"
     message = _PARAMETER.sub(lambda m: f"{_OPTIONS[m[1]]} option", str(exc))
     for phrase, replacement in _PHRASES.items():
         message = message.replace(phrase, replacement)
-    return _NAME.sub(lambda m: _OPTIONS[m[1]] + (" " if m[2] else ""), message)
+    return _ASSIGNED.sub(lambda m: _OPTIONS[m[1]] + " ", message)
 
 
 def main(argv=None):

@@ -205,6 +205,10 @@ def save(model, path, *, metadata=None):
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"Cannot write {path}: it is a folder.")
+    if not path.parent.is_dir():  # before the temporary file names itself
+        raise FileNotFoundError(
+            f"Cannot write {path}: the folder {path.parent} does not exist."
+        )
     data = _skops().dumps(envelope)
     # The audit load runs, run now: never write a file that load refuses.
     _, refused = _audit_schema(_read_schema(io.BytesIO(data), path))

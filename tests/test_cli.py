@@ -476,11 +476,11 @@ def test_messages_name_the_options_not_the_parameters(workdir):
 def test_warnings_are_printed_once_in_the_order_raised(capsys):
     from skdbn.cli import _print_warnings
 
-    messages = [f"message {i} about max_iter" for i in (5, 3, 8, 1, 9, 2, 7, 3)]
+    messages = [f"message {i} about max_iter={i}" for i in (5, 3, 8, 1, 9, 2, 7, 3)]
     _print_warnings([warnings.WarningMessage(m, UserWarning, "", 0) for m in messages])
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
-        f"warning: message {i} about --epochs" for i in (5, 3, 8, 1, 9, 2, 7)
+        f"warning: message {i} about --epochs {i}" for i in (5, 3, 8, 1, 9, 2, 7)
     ]
 
 
@@ -517,3 +517,43 @@ def test_info_names_an_rbms_loss_reconstruction_error(workdir):
     assert skdbn("fit", data, *args, "-o", model).returncode == 0
     out = skdbn("info", model).stdout
     assert "training: 2 epochs, final reconstruction error" in out
+
+
+def test_option_names_replace_parameters_only_in_estimator_messages(workdir, capsys):
+    """A file or a column called max_iter keeps its name in messages."""
+    from skdbn.cli import main
+
+    folder = workdir / "early_stopping"
+    folder.mkdir(exist_ok=True)
+    assert main(["fit", str(folder / "max_iter.csv")]) == 2
+    assert "early_stopping/max_iter.csv" in capsys.readouterr().err
+    bad = _bad(folder, "runs.csv", "a,batch_size,y\n1,2,0\n1,x,1\n")
+    assert main(["fit", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "column 2 ('batch_size'): 'x' is not a number" in err, err
+    good = _bad(folder, "good.csv", "a,batch_size,y\n1,2,0\n1,3,1\n0,2,0\n1,1,1\n")
+    assert main(["fit", str(good), "--learning-rate", "-1", "--quiet"]) == 2
+    assert "The --learning-rate option must be" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_a_pipelines_first_step_stops_the_next(workdir, capsys):
+    """--model rbm: the logistic regression after an interrupted RBM used to
+    train in full before the model was thrown away."""
+    from skdbn import on_epoch
+    from skdbn.cli import main
+
+    data = _write_digits(workdir / "rbm_ctrl_c.csv", n=100)
+    seen = []
+
+    def interrupt(event):
+        seen.append(event.estimator)
+        if event.estimator == "RBMTransformer" and event.epoch == 2:
+            raise KeyboardInterrupt
+
+    args = ["fit", str(data), "--model", "rbm", "--layers", "8", "--quiet"]
+    with on_epoch(interrupt):
+        assert main([*args, "-o", str(workdir / "rbm_ctrl_c.skops")]) == 130
+    assert seen.count("RBMTransformer") == 2
+    assert seen.count("LogisticRegressionGD") <= 1
+    assert not (workdir / "rbm_ctrl_c.skops").exists()
+    capsys.readouterr()

@@ -110,7 +110,6 @@ def test_load_mnist_from_idx_folder(tmp_path, monkeypatch):
     "name, content, match",
     [
         ("cut.gz", None, "not a complete gzip file"),  # a truncated gzip stream
-        ("raw.gz", bytes([0, 0, 8, 1, 0, 0, 0, 1, 5]), "not a complete gzip file"),
         ("header", bytes([0, 0, 8, 3, 0, 0]), "truncated: its header announces 3"),
     ],
 )
@@ -228,6 +227,9 @@ def test_load_idx_gzip_without_gz_name_and_home_folder(tmp_path, monkeypatch):
     )
     (folder / "t10k-labels-idx1-ubyte").write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 1, 4]))
     assert_array_equal(load_idx(folder / "t10k-images-idx3-ubyte"), images)
+    # And the other way round: unpacked, but still named .gz.
+    (tmp_path / "plain.gz").write_bytes(header + images.tobytes())
+    assert_array_equal(load_idx(tmp_path / "plain.gz"), images)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("SKDBN_DATA", "~/mnist")
     X, y = load_mnist()

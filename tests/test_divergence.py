@@ -85,7 +85,9 @@ def test_a_loss_that_rises_but_stays_finite_is_reported(lr):
     from sklearn.exceptions import ConvergenceWarning
 
     X, y = _breast_cancer()
-    with pytest.warns(ConvergenceWarning, match="diverged: the loss rose from 0.6931"):
+    with pytest.warns(
+        ConvergenceWarning, match="made no progress: the loss rose from 0.6931"
+    ):
         LogisticRegressionGD(learning_rate_init=lr).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

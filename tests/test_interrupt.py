@@ -118,7 +118,7 @@ def test_interrupted_pretraining_skips_the_rest_and_says_so(digits):
     messages = " | ".join(str(w.message) for w in record)
     assert "pre-training layer 1/2 interrupted by the user after 2 complete" in messages
     assert "layer 2 keeps its initial weights and fine-tuning was skipped" in messages
-    assert dbn.n_iter_ == 0 and dbn.loss_curve_ == []
+    assert dbn.n_iter_ == 0 and dbn.loss_curve_ == [] and dbn.loss_ is None
     assert [len(c) for c in dbn.pretraining_curves_] == [2, 0]
     # Layer 1 is exactly an RBM trained for the two complete epochs.
     rbm = RBMTransformer(
@@ -134,8 +134,14 @@ def test_interrupted_pretraining_skips_the_rest_and_says_so(digits):
     ).fit(X)
     np.testing.assert_array_equal(dbn.coefs_[0], rbm.components_.T)
     assert np.isfinite(dbn.predict_proba(X)).all()
-    # Fitting again trains everything.
-    assert make().fit(X, y).n_iter_ == 5
+    # Fitting again trains everything; an interrupted refit has no stale loss_.
+    dbn = make().fit(X, y)
+    assert dbn.n_iter_ == 5 and dbn.loss_ == dbn.loss_curve_[-1]
+    with (
+        on_epoch(interrupt_at("pre-training layer 1/2", 2)),
+        pytest.warns(UserWarning),
+    ):
+        assert dbn.fit(X, y).loss_ is None
 
 
 def test_interrupted_dbn_transformer_is_usable(digits):

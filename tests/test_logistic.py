@@ -664,6 +664,13 @@ def test_partial_fit_applies_parameters_set_since(digits):
     est.set_params(solver="adam", learning_rate_init=1e-3).partial_fit(X, y)
     assert type(est._optimizer).__name__ == "Adam"
     assert est._optimizer.learning_rate_init == 1e-3
+    # A schedule set since starts from its own value, not from a decayed rate.
+    est = LogisticRegressionGD(batch_size=200, learning_rate="invscaling")
+    for _ in range(3):
+        est.partial_fit(X, y, classes=np.unique(y))
+    assert est._optimizer.learning_rate < 0.01
+    est.set_params(learning_rate="constant").partial_fit(X, y)
+    assert est._optimizer.learning_rate == 0.1
 
 
 def test_partial_fit_without_weights_means_weights_of_one(digits):

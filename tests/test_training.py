@@ -232,3 +232,12 @@ def test_on_epoch_during_partial_fit():
     ]
     assert all(e.validation_score is not None for e in events[:3])
     assert events[3].validation_score is None
+
+
+def test_a_rising_loss_needs_more_epochs_than_the_patience():
+    """Two epochs of a converged warm start may wander by more than 10%;
+    more than n_iter_no_change epochs without beating the first may not."""
+    assert not _training._loss_rose([1.0, 1.2], patience=10)
+    assert _training._loss_rose([1.0] + [1.2] * 11, patience=10)
+    assert not _training._loss_rose([1.0] + [1.2] * 10 + [0.9], patience=10)
+    assert not _training._loss_rose([1.0] + [1.05] * 11, patience=10)

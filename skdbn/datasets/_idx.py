@@ -48,10 +48,12 @@ def load_idx(path):
     path = Path(path).expanduser()
     try:
         with open(path, "rb") as f:
-            compressed = f.read(2) == _GZIP_MAGIC  # a name may lack its .gz
+            # By the bytes, not the name: a browser may unpack a .gz and keep
+            # the name, or a file may lack its .gz (IDX files start 00 00).
+            compressed = f.read(2) == _GZIP_MAGIC
     except IsADirectoryError:
         raise ValueError(f"{path} is a folder, not an IDX file.") from None
-    opener = gzip.open if compressed or path.suffix == ".gz" else open
+    opener = gzip.open if compressed else open
     try:
         with opener(path, "rb") as f:
             data = f.read()
