@@ -210,15 +210,18 @@ def test_reset_is_a_fresh_optimizer():
             assert used._held_factor == 0
 
 
-def test_validation_improvement_smaller_than_tol_is_none():
-    class E:
-        pass
-
-    est = E()
+def _scored_run(scores):
+    """A bare estimator history, a one-weight objective and a validation tuple
+    whose score function returns ``scores`` in turn."""
+    est = type("Estimator", (), {})()
     _training.init_history(est, early_stopping=True)
-    obj = type("O", (), {"params": [np.zeros(1)]})()
-    scores = iter([0.5, 0.505])
-    val = (None, None, None, lambda *args: next(scores))
+    objective = type("Objective", (), {"params": [np.zeros(1)]})()
+    scores = iter(scores)
+    return est, objective, (None, None, None, lambda *args: next(scores))
+
+
+def test_validation_improvement_smaller_than_tol_is_none():
+    est, obj, val = _scored_run([0.5, 0.505])
     best = _training._record_validation(est, obj, val, 0.01, None)
     _training._record_validation(est, obj, val, 0.01, best)
     assert est._no_improvement_count == 1
@@ -320,14 +323,7 @@ def test_validation_size_rounds():
 
 
 def test_ties_keep_the_first_best():
-    class E:
-        pass
-
-    est = E()
-    _training.init_history(est, early_stopping=True)
-    obj = type("O", (), {"params": [np.zeros(1)]})()
-    scores = iter([0.5, 0.5])
-    val = (None, None, None, lambda *args: next(scores))
+    est, obj, val = _scored_run([0.5, 0.5])
     best = _training._record_validation(est, obj, val, 1e-4, None)
     obj.params[0][:] = 1.0
     best = _training._record_validation(est, obj, val, 1e-4, best)
