@@ -125,6 +125,21 @@ def exact_log_partition(W, b, a, visible_units="bernoulli"):
     )
 
 
+def log_partition_floor(W, b, a, visible_units="bernoulli"):
+    """A lower bound on ``log Z`` that holds for every RBM, in closed form.
+
+    Dropping all but some terms of a sum of positive terms leaves less. Bernoulli:
+    the terms with ``h = 0`` sum to ``prod_i (1 + exp(a_i))``, those with ``v = 0``
+    to ``prod_j (1 + exp(b_j))``. Gaussian: dropping ``||W.T h||**2 / 2`` from the
+    exponent of :func:`exact_log_partition`'s terms leaves ``(2 pi)**(n_visible/2)
+    prod_j (1 + exp(b_j + W_j . a))``. An AIS estimate below it has failed.
+    """
+    W, b, a = (np.asarray(p, dtype=np.float64) for p in (W, b, a))
+    if visible_units == "bernoulli":
+        return float(max(np.logaddexp(0.0, a).sum(), np.logaddexp(0.0, b).sum()))
+    return float(0.5 * a.size * np.log(2 * np.pi) + np.logaddexp(0.0, b + W @ a).sum())
+
+
 def base_rate_biases(X, visible_units="bernoulli", eps=1e-3):
     """Visible biases of the base-rate model: the data's marginals (float64)."""
     return marginal_visible_biases(X, visible_units, eps)

@@ -261,12 +261,31 @@ def _class_weights(class_weight, y, sample_weight):
     counts, ``sum(s) / (n_classes * sum of s over the class)``, as scikit-learn's
     LogisticRegression does with sample weights (the plain counts without)."""
     if not isinstance(class_weight, str):
+        if isinstance(class_weight, dict):
+            check_class_weight_values(class_weight)
         return compute_sample_weight(class_weight, y)
     _, index = np.unique(y, return_inverse=True)
     totals = np.bincount(index, weights=sample_weight)
     with np.errstate(divide="ignore"):
         per_class = np.where(totals > 0, totals.sum() / (totals.size * totals), 0.0)
     return per_class[index]
+
+
+def check_class_weight_values(class_weight):
+    """Refuse NaN, infinite or negative class weights by name (they would
+    otherwise surface as sample weights that sum to zero or less)."""
+    for label, weight in class_weight.items():
+        try:
+            weight = float(weight)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"class_weight[{label_repr(label)}] must be a number, got {weight!r}."
+            ) from None
+        if not (np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight[{label_repr(label)}] must be finite and >= 0, got "
+                f"{weight}."
+            )
 
 
 def _unit_mean(sample_weight):

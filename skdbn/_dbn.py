@@ -165,7 +165,8 @@ class DBNTransformer(
         Units of the bottom layer's visible (data) layer; upper layers model
         probabilities and are always Bernoulli.
     rbm_learning_rate : float, default=0.05
-        ``learning_rate`` of every layer's RBM.
+        ``learning_rate`` of every layer's RBM (a layer whose model ends up worse
+        than one with no weights gets a ``ConvergenceWarning`` naming it).
     rbm_n_iter : int, default=10
         Epochs of pre-training per layer.
     rbm_batch_size : int, default=10

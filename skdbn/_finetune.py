@@ -55,7 +55,15 @@ _FINE_TUNING_DOC = """
         Fine-tuning optimiser.
     learning_rate_init : float, default=0.01
         Initial fine-tuning step size (ten times MLPClassifier's: pre-trained
-        sigmoid layers fine-tune well, and fast, with it).
+        sigmoid layers fine-tune well, and fast, with it). On small data (under
+        200 samples, which ``batch_size='auto'`` trains full-batch: one step per
+        epoch) Adam's first steps at this rate can saturate the wide default
+        layers, and training stops on a plateau: on min-max-scaled iris 2 of 8
+        seeds of DBNClassifier predict one class after 12-20 epochs, and
+        DBNRegressor on 150 rows of diabetes or Friedman #1 ends below R2 0
+        (ConvergenceWarnings say so). There, use 0.003 (iris and wine: mean
+        test accuracy 0.997 over 8 seeds; the regressor then fails less often)
+        or a batch_size of about 32.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Step-size schedule of 'sgd' (as MLPClassifier).
     power_t : float, default=0.5
@@ -573,13 +581,14 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
                 break
         if predicted.size == 1 and np.unique(y).size > 1:
             label = self.classes_[predicted[0]]
+            pretrain = "" if self.pretrain else ", or pretrain=True"
             warnings.warn(
                 "DBNClassifier fine-tuning collapsed: it predicts the single class "
                 f"{label_repr(label)} for every training sample. The learning rate "
                 f"(learning_rate_init={self.learning_rate_init}) may be too large, "
                 "the inputs unscaled (Bernoulli units want [0, 1]), or training too "
-                "short; try a smaller learning_rate_init, more max_iter, or "
-                "pretrain=True.",
+                "short; try a smaller learning_rate_init (0.003), scaled inputs, "
+                f"a smaller batch_size or more max_iter{pretrain}.",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )
@@ -699,8 +708,15 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
     """
     )
 
+    _what_to_scale = "the input features or the targets"  # in divergence advice
+
     def _validate_Xy(self, X, y, reset):
         """Validated X and y as a 2-D float matrix; remembers whether y was 1-D."""
+        if sp.issparse(y):  # validate_data lets it through with multi_output=True
+            raise TypeError(
+                "Sparse data was passed for y, but dense data is required. Use "
+                "'.toarray()' to convert to a dense numpy array."
+            )
         X, y = validate(
             self,
             X,
@@ -713,8 +729,19 @@ class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
         )
         if reset:
             self._y_1d = y.ndim == 1
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        return X, astype(Y, X.dtype, input_name="y")
+        Y = astype(y.reshape(-1, 1) if y.ndim == 1 else y, X.dtype, input_name="y")
+        with np.errstate(over="ignore", invalid="ignore"):
+            deviations = Y - Y.mean(axis=0, dtype=np.float64)
+            spread = np.vdot(deviations, deviations)
+        if not spread < np.finfo(Y.dtype).max:
+            raise ValueError(
+                f"y has values too far apart for {Y.dtype} (up to "
+                f"{np.abs(Y).max():.3g} in absolute value): the squared errors "
+                "that training minimises would overflow. Scale the targets, e.g. "
+                "with TransformedTargetRegressor(regressor, transformer="
+                "StandardScaler())."
+            )
+        return X, Y
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error

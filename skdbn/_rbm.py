@@ -136,7 +136,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     n_components : int, default=256
         Number of binary hidden units.
     learning_rate : float, default=0.1
-        Step size; the gradient is averaged over the mini-batch.
+        Step size; the gradient is averaged over the mini-batch. A rate that makes
+        the weights overflow stops ``fit`` with a ``DivergenceError``; one too
+        large to learn anything (the model ends up reconstructing its training
+        data worse than one with no weights) gets a ``ConvergenceWarning``.
     batch_size : int, default=10
         Samples per mini-batch (clipped to the number of samples), and the number of
         persistent chains.
@@ -699,7 +702,15 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         ConvergenceWarning
             When the AIS band's low end is ``-inf`` (its standard error exceeds
             a third of ``Z``, with at least 2 runs): the runs disagree so much
-            that the estimate is unreliable, usually too low.
+            that the estimate is unreliable, usually too low. Also when the whole
+            band lies below a closed-form lower bound of ``log Z``
+            (``skdbn._ais.log_partition_floor``): the estimate is then certainly
+            wrong (X far from the model's scale).
+
+        Raises
+        ------
+        ValueError
+            When AIS returns an infinite or NaN estimate (extreme X).
 
         Examples
         --------
@@ -729,19 +740,44 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             self.log_partition_, self.log_partition_bounds_ = log_z, (log_z, log_z)
             return self
         base = None if X is None else _ais.base_rate_biases(X, units)
-        result = _ais.ais_log_partition(
-            W,
-            b,
-            a,
-            units,
-            base_visible_bias=base,
-            n_runs=n_runs,
-            betas=betas,
-            generator=self._generator(random_state),
-        )
+        # A failed run (overflow from X far off the model's scale) is reported
+        # below by what it returns, not by NumPy's RuntimeWarnings.
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = _ais.ais_log_partition(
+                W,
+                b,
+                a,
+                units,
+                base_visible_bias=base,
+                n_runs=n_runs,
+                betas=betas,
+                generator=self._generator(random_state),
+            )
+        floor = _ais.log_partition_floor(W, b, a, units)
+        if not np.isfinite(result.log_z):
+            raise ValueError(
+                f"AIS failed: its estimate of log Z is {result.log_z}. The base-rate "
+                "model it starts from has X's column means as its visible "
+                f"{'biases' if units == 'gaussian' else 'marginals'}; pass the "
+                "training data (or data on its scale), or X=None to start from "
+                "the model's own visible biases."
+            )
         self.log_partition_ = result.log_z
         self.log_partition_bounds_ = (result.log_z_low, result.log_z_high)
-        if n_runs > 1 and result.log_z_low == -np.inf:
+        # Margin: the floor can be within a hundredth of a nat of log Z, and
+        # float32 runs accumulate rounding.
+        if result.log_z_high < floor - 0.01 - 1e-4 * abs(floor):
+            warnings.warn(
+                f"AIS failed: its estimate log_partition_={result.log_z:.6g} (band "
+                f"up to {result.log_z_high:.6g}) is below {floor:.6g}, a lower bound "
+                "of log Z that holds for this model in closed form, so it is far "
+                "too low. The base-rate model starts from X's column means: pass "
+                "the training data (or data on its scale), or X=None, and use more "
+                "temperatures (n_betas) and runs.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+        elif n_runs > 1 and result.log_z_low == -np.inf:
             warnings.warn(
                 f"AIS did not converge: the standard error of Z exceeds a third of "
                 f"Z (effective sample size {result.effective_sample_size:.1f} of "

@@ -197,14 +197,30 @@ def _rise_warning(est, first_epoch, optimizer, lr_name, patience):
     run = est.loss_curve_[first_epoch:]
     if not _loss_rose(run, patience):
         return None
+    return no_progress_message(
+        est,
+        f"the loss rose from {run[0]:.4g} to {run[-1]:.4g} in {len(run)} epochs and "
+        "no epoch improved on the first, so this model is no better than its start",
+        lr_name,
+        optimizer.learning_rate_init,
+    )
+
+
+def no_progress_message(est, why, lr_name, learning_rate):
+    """A ConvergenceWarning's text: training made no progress (``why``), so the
+    learning rate is probably too large."""
     owner, name = _STAGE.get() or (type(est).__name__, "training")
     return (
-        f"{owner}: {name} made no progress: the loss rose from {run[0]:.4g} to "
-        f"{run[-1]:.4g} in {len(run)} epochs and no epoch improved on the first, "
-        f"so this model is no better than its start. The learning rate {lr_name}="
-        f"{optimizer.learning_rate_init} is probably too large; try a smaller "
-        "value or scale the input features."
+        f"{owner}: {name} made no progress: {why}. The learning rate {lr_name}="
+        f"{learning_rate} is probably too large; try a smaller value or scale "
+        f"{_what_to_scale(est)}."
     )
+
+
+def _what_to_scale(est):
+    """What the advice after a failed run asks to scale (regressors: the targets
+    too, whose squared errors are the loss)."""
+    return getattr(est, "_what_to_scale", "the input features")
 
 
 def _loss_rose(losses, patience):
@@ -403,8 +419,8 @@ def train(
                     + f" in epoch {est.n_iter_ + 1}: the loss, the weights or the "
                     "optimiser's state became infinite or NaN. The learning rate "
                     f"{lr_name}={optimizer.learning_rate_init} is probably too large; "
-                    "try a smaller value or scale the input features. No infinite or "
-                    "NaN weights were kept."
+                    f"try a smaller value or scale {_what_to_scale(est)}. No infinite "
+                    "or NaN weights were kept."
                 )
             est.n_iter_ += 1
             est.t_ += runner.n

@@ -466,3 +466,40 @@ def test_pseudo_likelihood_takes_integer_states():
     assert_allclose(
         pseudo_likelihood(V.astype(bool), W, a, b), pseudo_likelihood(V * 1.0, W, a, b)
     )
+
+
+@pytest.mark.parametrize("units", ["bernoulli", "gaussian"])
+def test_log_partition_floor_is_a_lower_bound(units):
+    for seed in range(5):
+        W, b, a = _random_rbm(4, 6, seed, scale=1.0 if units == "bernoulli" else 0.3)
+        floor = _ais.log_partition_floor(W, b, a, units)
+        assert floor <= _ais.exact_log_partition(W, b, a, units)
+    # Tight where the dropped terms vanish: no weights, Gaussian units.
+    _, b, a = _random_rbm(4, 6, 0)
+    W = np.zeros((4, 6))
+    assert_allclose(
+        _ais.log_partition_floor(W, b, a, "gaussian"),
+        _ais.exact_log_partition(W, b, a, "gaussian"),
+    )
+
+
+def test_ais_from_data_on_another_scale_warns_or_raises():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.random.default_rng(0).normal(size=(100, 5))
+    rbm = RBMTransformer(
+        10, visible_units="gaussian", learning_rate=0.01, n_iter=3, random_state=0
+    ).fit(X)
+    exact = rbm.estimate_log_partition(exact=True).log_partition_
+    params = dict(exact=False, n_betas=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert rbm.estimate_log_partition(X, **params).log_partition_ > exact - 0.1
+    # A base rate at 1e100 drove the estimate to -1.7e196 in silence, and at
+    # 1e200 to NaN (log_likelihood then NaN too).
+    with pytest.warns(ConvergenceWarning, match="AIS failed: its estimate"):
+        rbm.estimate_log_partition(X * 1e100, **params)
+    del rbm.log_partition_
+    with pytest.raises(ValueError, match="AIS failed: its estimate of log Z is nan"):
+        rbm.estimate_log_partition(X * 1e200, **params)
+    assert not hasattr(rbm, "log_partition_")

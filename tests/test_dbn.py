@@ -23,6 +23,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from skdbn import DBNClassifier, DBNRegressor, DBNTransformer, RBMTransformer
 from skdbn._network import init_gradients, loss_and_gradients
+from skdbn._training import DivergenceError
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -643,3 +644,46 @@ def test_regressor_fits_targets_far_from_zero():
     raw = DBNRegressor(**params).fit(X, y)
     assert_allclose(raw.predict(X), centred.predict(X) + 150, atol=1e-6)
     assert raw.score(X, y) > 0.1  # a constant prediction scores 0
+
+
+def test_regressor_refuses_sparse_targets():
+    X = np.random.default_rng(0).random((6, 3))
+    y = sp.csr_matrix(np.arange(6.0)[:, None])
+    for fit in (DBNRegressor((3,), max_iter=2).fit, DBNRegressor((3,)).partial_fit):
+        with pytest.raises(TypeError, match="Sparse data was passed for y"):
+            fit(X, y)
+
+
+def test_regressor_targets_whose_squared_errors_overflow():
+    X = np.random.default_rng(0).random((6, 3))
+    y = np.arange(6.0) * 1e300
+    with pytest.raises(ValueError, match="y has values too far apart for float64"):
+        DBNRegressor((3,), max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="too far apart for float32"):
+        DBNRegressor((3,), max_iter=2).fit(X.astype(np.float32), y * 1e-280)
+    # Within range they train; a divergence's advice names the targets too.
+    DBNRegressor((3,), max_iter=2, rbm_n_iter=1).fit(X, y * 1e-150)
+    with pytest.raises(DivergenceError, match="scale the input features or the targ"):
+        DBNRegressor(
+            (3,), max_iter=2, rbm_n_iter=1, learning_rate_init=1e300, solver="sgd"
+        ).fit(X, y * 1e-150)
+
+
+@pytest.mark.parametrize("Estimator", [DBNClassifier, DBNRegressor, DBNTransformer])
+def test_numpy_scalar_parameters_train_as_python_numbers(digits, Estimator):
+    """A grid from np.arange passes NumPy scalars: the same model, no crash (an
+    np.int64 momentum switch used to index a tuple with np.bool_)."""
+    X, y = digits[0][:100], digits[1][:100]
+    plain = dict(rbm_n_iter=3, rbm_momentum_switch=1, rbm_batch_size=10)
+    plain.update(rbm_momentum=0.5, rbm_learning_rate=0.1)
+    if Estimator is not DBNTransformer:
+        plain["max_iter"] = 2
+    numpy = {k: np.asarray(v)[()] for k, v in plain.items()}  # np.int64, np.float64
+    models = [
+        Estimator((8,), random_state=0, **params).fit(X, y) for params in (plain, numpy)
+    ]
+    if Estimator is DBNTransformer:
+        weights = [m.rbms_[0].components_ for m in models]
+    else:
+        weights = [np.concatenate([c.ravel() for c in m.coefs_]) for m in models]
+    assert_array_equal(*weights)

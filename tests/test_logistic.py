@@ -701,3 +701,19 @@ def test_balanced_class_weight_counts_the_sample_weights():
     )
     est = LogisticRegressionGD(max_iter=300, class_weight="balanced")
     assert_allclose(est.fit(X, y, sample_weight=sw).coef_, by_hand.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [
+        ({0: 1, 1: np.nan}, r"class_weight\[1\] must be finite and >= 0, got nan"),
+        ({0: np.inf, 1: 1}, r"class_weight\[0\] must be finite and >= 0, got inf"),
+        ({0: -1, 1: 1}, r"class_weight\[0\] must be finite and >= 0"),
+        ({0: "a", 1: 1}, r"class_weight\[0\] must be a number, got 'a'"),
+    ],
+)
+def test_class_weight_values_are_checked_by_name(weights, message):
+    # They used to surface as "The sample weights sum to zero or less".
+    X, y = np.random.default_rng(0).random((10, 2)), np.arange(10) % 2
+    with pytest.raises(ValueError, match=message):
+        LogisticRegressionGD(class_weight=weights).fit(X, y)

@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import re
 import warnings
 
 import joblib
@@ -11,6 +12,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.ndimage import convolve
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.neural_network import BernoulliRBM
@@ -18,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, minmax_scale
 from threadpoolctl import threadpool_limits
 
-from skdbn import RBMTransformer, _cd, _outofcore, _rbm
+from skdbn import DBNClassifier, RBMTransformer, _cd, _outofcore, _rbm
 from skdbn._training import DivergenceError
 
 
@@ -466,6 +468,61 @@ def test_diverging_learning_rate_raises_clear_error():
     )
     with pytest.raises(DivergenceError, match="learning_rate=1000.0"):
         rbm.fit(X)
+
+
+@pytest.mark.parametrize("persistent", [True, False])
+def test_learning_rate_too_large_for_bernoulli_units_warns(digits, persistent):
+    # Sigmoids saturate, so the weights grow with the rate without overflowing:
+    # no DivergenceError, but the model reconstructs its data worse than one with
+    # no weights (which predicts the means), and a warning names the rate.
+    X = digits[:500]
+    rbm = RBMTransformer(
+        n_components=16, learning_rate=100.0, persistent=persistent, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="made no progress") as record:
+        rbm.fit(X)
+    message = str(record[0].message)
+    assert "learning_rate=100.0" in message and "RBMTransformer: training" in message
+    error = float(re.search(r"squared error (\S+) a sample", message).group(1))
+    baseline = float(re.search(r"feature's mean \((\S+)\)", message).group(1))
+    assert_allclose(baseline, X.var(axis=0).sum(), rtol=1e-4)
+    assert error > 1.5 * baseline
+
+
+@pytest.mark.parametrize("visible_units", ["bernoulli", "gaussian"])
+def test_no_progress_warning_spares_models_that_learn_or_cannot(digits, visible_units):
+    rng = np.random.RandomState(0)
+    noise = (rng.uniform(size=(300, 30)) < 0.3).astype(float)  # nothing to learn
+    tiny = (rng.uniform(size=(5, 8)) < 0.5).astype(float)
+    standardised = rng.normal(size=(200, 10))  # outside [0, 1] for Bernoulli units
+    gaussian = visible_units == "gaussian"
+    learning_rate = 0.01 if gaussian else 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        warnings.filterwarnings("ignore", message=".*expects data in")
+        for X in (digits, noise, tiny, standardised):
+            for seed in range(3):
+                RBMTransformer(
+                    n_components=8,
+                    learning_rate=learning_rate,
+                    visible_units=visible_units,
+                    random_state=seed,
+                ).fit(X)
+
+
+def test_dbn_names_the_pre_training_layer_that_made_no_progress(digits):
+    y = load_digits().target[: len(digits)]
+    dbn = DBNClassifier(
+        hidden_layer_sizes=(16,), rbm_learning_rate=100.0, max_iter=2, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning) as record:
+        dbn.fit(digits, y)
+    messages = [str(r.message) for r in record]
+    assert any(
+        m.startswith("DBNClassifier: pre-training layer 1/1 made no progress")
+        and "rbm_learning_rate=100.0" in m
+        for m in messages
+    ), messages
 
 
 def _nudged_digits():
