@@ -190,6 +190,18 @@ def _planned_epochs(model):
     return total
 
 
+def _count(text):
+    """A positive int option (``-n``, ``--epochs``...): argparse names the flag
+    and prints the subcommand's usage line when it is not one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _layers(text):
     try:
         sizes = tuple(int(s) for s in text.replace(" ", "").split(",") if s)
@@ -300,6 +312,8 @@ def _fit(args):
         )
     if task == "classification" and args.early_stopping:
         _check_stratifiable(table.target)
+    if task == "regression":
+        _check_regression_target(table)
     model = _build_model(args, task, table.data.shape[1])
     y = None if task is None else table.target
     print(
@@ -351,6 +365,29 @@ def _fit(args):
         print(f"training R2        {metadata['training_score']:.4f}")
     print(f"saved      {output}")
     return EXIT_OK
+
+
+def _check_regression_target(table):
+    """Refuse a regression target that the pipeline cannot standardise or score:
+    a single row (R2 is undefined for one), or values whose squares overflow
+    float64 (StandardScaler's variance becomes inf or NaN, and so do the scaled
+    targets, which the estimator then reports as "Input y contains NaN")."""
+    y = table.target.astype(np.float64)
+    if y.size < 2:
+        raise UsageError(
+            f"{table.path.name} has a single data row; regression needs at least "
+            "two (its training score, R2, is undefined for one)."
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum((y - y.mean()) ** 2)
+    if not np.isfinite(total):
+        largest = np.max(np.abs(y))
+        raise UsageError(
+            f"the target column {table.target_name!r} holds values too large for "
+            f"float64 arithmetic (up to {largest:.3g}): their squares overflow, so "
+            "they cannot be standardised. Scale the column down (divide it by "
+            f"1e{int(np.log10(largest))}, say) and multiply the predictions back."
+        )
 
 
 def _check_stratifiable(y):
@@ -575,7 +612,9 @@ def _evaluate(args):
 
         y = table.target.astype(float)
         print(f"rows  {len(y)}")
-        print(f"R2    {r2_score(y, pred):.4f}")
+        # scikit-learn warns and returns NaN for one row; say why instead.
+        r2 = f"{r2_score(y, pred):.4f}" if len(y) > 1 else "undefined for one row"
+        print(f"R2    {r2}")
         print(f"MAE   {mean_absolute_error(y, pred):.4g}")
         print(f"RMSE  {root_mean_squared_error(y, pred):.4g}")
     return EXIT_OK
@@ -822,9 +861,11 @@ def build_parser():
         metavar="N,N,...",
         help="hidden layer sizes (default 256,128; rbm: hidden units)",
     )
-    fit.add_argument("--epochs", type=int, metavar="N", help="fine-tuning epochs (max)")
     fit.add_argument(
-        "--pretrain-epochs", type=int, metavar="N", help="RBM epochs per layer"
+        "--epochs", type=_count, metavar="N", help="fine-tuning epochs (max)"
+    )
+    fit.add_argument(
+        "--pretrain-epochs", type=_count, metavar="N", help="RBM epochs per layer"
     )
     fit.add_argument(
         "--learning-rate", type=float, metavar="LR", help="fine-tuning learning rate"
@@ -837,7 +878,7 @@ def build_parser():
         "--scale standard)",
     )
     fit.add_argument(
-        "--batch-size", type=int, metavar="N", help="fine-tuning mini-batch size"
+        "--batch-size", type=_count, metavar="N", help="fine-tuning mini-batch size"
     )
     fit.add_argument(
         "--early-stopping",
@@ -858,7 +899,7 @@ def build_parser():
     fit.add_argument("--random-state", type=int, default=0)
     fit.add_argument(
         "--threads",
-        type=int,
+        type=_count,
         default=None,
         metavar="N",
         help="BLAS threads (default: the BLAS library's own choice; 1 is often "
@@ -889,7 +930,7 @@ def build_parser():
 
     sample = commands.add_parser("sample", help="generate rows from an RBM or DBN")
     sample.add_argument("model", metavar="MODEL")
-    sample.add_argument("-n", type=int, default=10, help="number of samples")
+    sample.add_argument("-n", type=_count, default=10, help="number of samples")
     sample.add_argument(
         "-o",
         "--output",
@@ -897,7 +938,7 @@ def build_parser():
         help="OUT.csv, or an image grid: OUT.png, .pdf, .svg, .jpg or any format "
         "matplotlib writes (default: CSV on stdout)",
     )
-    sample.add_argument("--steps", type=int, default=1000, help="Gibbs steps")
+    sample.add_argument("--steps", type=_count, default=1000, help="Gibbs steps")
     sample.add_argument("--image-shape", type=_shape, metavar="ROWS,COLS")
     sample.add_argument("--random-state", type=int, default=0)
     sample.set_defaults(func=_sample)
@@ -963,10 +1004,6 @@ def main(argv=None):
     argparse program."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    for name in ("n", "steps", "epochs", "pretrain_epochs", "batch_size", "threads"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     try:
         return args.func(args)
     except BrokenPipeError:  # e.g. `skdbn predict ... | head` (before OSError)

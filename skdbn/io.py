@@ -33,6 +33,7 @@ import os
 import warnings
 import zipfile
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -168,8 +169,9 @@ def save(model, path, *, metadata=None):
     path : str or path-like
         File to write (by convention ending in ``.skops``); overwritten.
     metadata : dict, optional
-        Plain values (str, numbers, lists, dicts, None) stored with the model,
-        e.g. column names; :func:`load` returns them with ``return_metadata``.
+        Plain values (str, numbers, lists, dicts, None) stored with the model
+        under str keys, e.g. column names; :func:`load` returns them with
+        ``return_metadata``.
 
     Returns
     -------
@@ -177,6 +179,8 @@ def save(model, path, *, metadata=None):
 
     Raises
     ------
+    TypeError
+        ``metadata`` is not a dict with str keys; nothing is written.
     UntrustedModelError
         The model or the metadata holds a type that :func:`load` refuses (a
         scikit-learn estimator other than the scalers, a ``pathlib.Path``...);
@@ -200,7 +204,7 @@ def save(model, path, *, metadata=None):
         "skdbn_version": __version__,
         "sklearn_version": sklearn.__version__,
         "model": model,
-        "metadata": dict(metadata or {}),
+        "metadata": _check_metadata(metadata),
     }
     path = Path(path)
     if path.is_dir():
@@ -225,6 +229,29 @@ def save(model, path, *, metadata=None):
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _check_metadata(metadata):
+    """``metadata`` as a new dict, or a TypeError naming what :func:`save` takes.
+
+    Its keys must be str: skops stores some other keys (None) in a form that
+    :func:`load` refuses, and others (tuples) not at all.
+    """
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, Mapping):
+        raise TypeError(
+            "metadata must be a dict of plain values (str, numbers, lists, dicts, "
+            f"None) under str keys, e.g. {{'trained_on': 'digits'}}; got a "
+            f"{type(metadata).__name__}: {metadata!r:.80}."
+        )
+    others = [key for key in metadata if not isinstance(key, str)]
+    if others:
+        raise TypeError(
+            f"metadata keys must be str, got {others[0]!r} "
+            f"({type(others[0]).__name__})."
+        )
+    return dict(metadata)
 
 
 def _types(node, found):

@@ -295,6 +295,66 @@ def test_bad_targets_are_one_line_errors(workdir, content, message):
     assert "Traceback" not in result.stderr
 
 
+def _write_regression(path, targets):
+    with open(path, "w") as f:
+        f.write("a,b,y\n")
+        for i, target in enumerate(targets):
+            f.write(f"{i / 10},{1 - i / 10},{target!r}\n")
+    return path
+
+
+def test_regression_on_one_row_is_refused_and_scored_as_undefined(workdir):
+    # sklearn's R2 is NaN with a raw UndefinedMetricWarning for one row.
+    one = _write_regression(workdir / "one_row.csv", [1.5])
+    result = skdbn("fit", one, "-o", workdir / "one_row.skops")
+    assert result.returncode == 2, result.stdout
+    assert "single data row; regression needs at least two" in result.stderr
+    assert "Warning" not in result.stderr and "nan" not in result.stdout
+    assert not (workdir / "one_row.skops").exists()
+    # Classification refuses one row too (a single class).
+    single = workdir / "one_label.csv"
+    single.write_text("a,b,y\n0.1,0.2,3\n")
+    result = skdbn("fit", single, "-o", workdir / "one_label.skops")
+    assert result.returncode == 2 and "single value" in result.stderr
+    # evaluate on one row: R2 is named undefined, not printed as nan.
+    model = workdir / "small_reg.skops"
+    data = _write_regression(workdir / "small_reg.csv", [1.5, 2.5, 0.5, 4.0])
+    options = ["--layers", "4", "--pretrain-epochs", "1", "--epochs", "2", "--quiet"]
+    assert skdbn("fit", data, "-o", model, *options).returncode == 0
+    result = skdbn("evaluate", model, one)
+    assert result.returncode == 0, result.stderr
+    assert "R2    undefined for one row" in result.stdout
+    assert "Warning" not in result.stderr
+
+
+def test_targets_too_large_to_standardise_are_named(workdir):
+    # Finite, but their squares overflow float64: StandardScaler made them NaN
+    # and the error was "Input y contains NaN".
+    data = _write_regression(workdir / "huge.csv", [1e300, 2e300, 3e300, 5e299])
+    result = skdbn("fit", data, "-o", workdir / "huge.skops", "--quiet")
+    assert result.returncode == 2
+    assert "target column 'y' holds values too large" in result.stderr
+    assert "divide it by 1e300" in result.stderr
+    assert "NaN" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, flag",
+    [
+        (["sample", "m.skops", "-n", "0"], "-n"),
+        (["sample", "m.skops", "--steps", "-1"], "--steps"),
+        (["fit", "d.csv", "--epochs", "0"], "--epochs"),
+        (["fit", "d.csv", "--threads", "x"], "--threads"),
+    ],
+)
+def test_counts_below_one_name_the_flag_as_typed(args, flag):
+    result = skdbn(*args)
+    assert result.returncode == 2
+    assert f"skdbn {args[0]}: error: argument {flag}: " in result.stderr
+    assert f"usage: skdbn {args[0]} " in result.stderr  # the subcommand's usage
+    assert "--n " not in result.stderr
+
+
 def test_errors_from_training_and_output_are_one_line(workdir):
     data = _write_digits(workdir / "small.csv", n=60)
     result = skdbn("fit", data, "-o", workdir / "missing" / "m.skops")

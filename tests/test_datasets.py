@@ -63,6 +63,38 @@ def test_bars_and_stripes_sampled_and_noise():
         make_bars_and_stripes(noise=2)
 
 
+@pytest.mark.parametrize("size", [22, 100])
+def test_bars_and_stripes_refuses_to_enumerate_too_many_patterns(size):
+    # Before any allocation: size=22 would need 30 GiB, size=100 more than exists.
+    with pytest.raises(ValueError, match=r"limit of 256 MiB \(size <= 16\).*n_samples"):
+        make_bars_and_stripes(size=size)
+    X, _ = make_bars_and_stripes(3, size=size, random_state=0)  # drawing is fine
+    assert X.shape == (3, size * size)
+
+
+@pytest.mark.parametrize(
+    "make, params, match",
+    [
+        (make_xor, {"n_samples": -1}, "'n_samples' parameter of make_xor"),
+        (make_xor, {"n_samples": 2.5}, "'n_samples' parameter of make_xor"),
+        (make_xor, {"n_samples": True}, "'n_samples' parameter of make_xor"),
+        (make_xor, {"noise": np.nan}, "'noise' parameter of make_xor"),
+        (make_xor, {"noise": -0.1}, "'noise' parameter of make_xor"),
+        (make_xor, {"noise": np.inf}, "'noise' parameter of make_xor"),
+        (make_xor, {"random_state": "0"}, "'random_state' parameter of make_xor"),
+        (make_bars_and_stripes, {"n_samples": -1}, "'n_samples' parameter"),
+        (make_bars_and_stripes, {"n_samples": 2.5}, "'n_samples' parameter"),
+        (make_bars_and_stripes, {"size": 0}, "'size' parameter"),
+        (make_bars_and_stripes, {"size": 2.0}, "'size' parameter"),
+        (make_bars_and_stripes, {"noise": np.nan}, "'noise' parameter"),
+        (make_bars_and_stripes, {"random_state": "0"}, "'random_state' parameter"),
+    ],
+)
+def test_generators_validate_their_parameters(make, params, match):
+    with pytest.raises(ValueError, match=match):
+        make(**params)
+
+
 def test_nudged_digits():
     X, y = load_nudged_digits()
     digits = load_digits()
@@ -75,6 +107,16 @@ def test_nudged_digits():
     down = raw[1797:3594].reshape(-1, 8, 8)
     assert_array_equal(down[:, 1:, :], digits.images[:, :-1, :])
     assert (down[:, 0, :] == 0).all()
+
+
+def test_nudged_digits_refuses_integer_dtypes_for_scaled_pixels():
+    # Pixels in [0, 1] cast to int8 would be all 0 but the 1s, silently.
+    with pytest.raises(ValueError, match="float dtype .*got int8; pass scale=False"):
+        load_nudged_digits(dtype=np.int8)
+    raw, _ = load_nudged_digits(scale=False, dtype=np.int8)  # grey levels 0-16
+    assert raw.dtype == np.int8 and raw.max() == 16
+    with pytest.raises(ValueError, match="float or integer dtype"):
+        load_nudged_digits(scale=False, dtype=bool)
 
 
 def test_load_mnist_from_idx_folder(tmp_path, monkeypatch):

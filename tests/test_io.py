@@ -202,6 +202,25 @@ def test_save_refuses_what_load_would_refuse(digits, tmp_path):
         save(clf, tmp_path)
 
 
+@pytest.mark.parametrize(
+    "metadata, match",
+    [
+        ([1, 2], "metadata must be a dict .* got a list"),
+        ("digits", "metadata must be a dict .* got a str"),
+        ({None: 1}, "metadata keys must be str, got None"),  # load refused it
+        ({(1, 2): 3}, "metadata keys must be str, got \\(1, 2\\)"),
+    ],
+)
+def test_save_refuses_metadata_other_than_a_dict_with_str_keys(
+    digits, tmp_path, metadata, match
+):
+    X, y = digits
+    clf = LogisticRegressionGD(max_iter=5).fit(X, y)
+    with pytest.raises(TypeError, match=match):
+        save(clf, tmp_path / "model.skops", metadata=metadata)
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
 def test_refusal_suggests_a_working_skops_call(digits, tmp_path):
     X, y = digits
     with warnings.catch_warnings():

@@ -24,8 +24,9 @@ def load_nudged_digits(*, scale=True, dtype=np.float32):
     scale : bool, default=True
         Min-max scale every pixel column to [0, 1], as the example does (what
         Bernoulli visible units expect). False keeps the raw grey levels 0-16.
-    dtype : dtype, default=np.float32
-        Dtype of the returned pixels.
+    dtype : float dtype, default=np.float32
+        Dtype of the returned pixels. With ``scale=False`` an integer dtype is
+        accepted too (the grey levels are whole numbers).
 
     Returns
     -------
@@ -41,6 +42,17 @@ def load_nudged_digits(*, scale=True, dtype=np.float32):
     >>> X.shape, y.shape, float(X.min()), float(X.max())
     ((8985, 64), (8985,), 0.0, 1.0)
     """
+    # Scaled pixels cast to an integer dtype would silently become 0 or 1.
+    if scale and not np.issubdtype(dtype, np.floating):
+        raise ValueError(
+            f"dtype must be a float dtype (pixels in [0, 1]), got {np.dtype(dtype)}; "
+            "pass scale=False for the raw grey levels 0-16 in an integer dtype."
+        )
+    if not scale and not np.issubdtype(dtype, np.number):
+        raise ValueError(
+            "dtype must be a float or integer dtype (grey levels 0-16), got "
+            f"{np.dtype(dtype)}."
+        )
     X, y = load_digits(return_X_y=True)
     images = X.reshape(-1, 8, 8)
     moves = [(1, 0), (-1, 0), (0, 1), (0, -1)]  # down, up, right, left

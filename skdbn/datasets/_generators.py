@@ -1,11 +1,27 @@
 """Small synthetic data sets for examples and tests."""
 
 import itertools
+from numbers import Real
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+
+from .._base import Count
+
+# make_bars_and_stripes(n_samples=None) refuses to enumerate a larger X (bytes):
+# the 2 ** (size + 1) patterns grow so fast that size=22 already exhausts memory.
+MAX_ENUMERATED_BYTES = 2**28  # 256 MiB: size=16 (131,070 patterns) fits
 
 
+@validate_params(
+    {
+        "n_samples": [Count(1)],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_xor(n_samples=200, *, noise=0.0, random_state=None):
     """The XOR problem: two binary inputs, the label is their exclusive or.
 
@@ -54,6 +70,20 @@ def _all_bars_and_stripes(size):
     return X, y
 
 
+def _enumerated_bytes(size):
+    """Bytes of X holding every bars-and-stripes pattern of side ``size``."""
+    return (2 ** (size + 1) - 2) * size * size * np.dtype(np.float64).itemsize
+
+
+@validate_params(
+    {
+        "n_samples": [Count(1), None],
+        "size": [Count(1)],
+        "noise": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_bars_and_stripes(n_samples=None, *, size=4, noise=0.0, random_state=None):
     """Binary images made of vertical bars or horizontal stripes.
 
@@ -68,7 +98,8 @@ def make_bars_and_stripes(n_samples=None, *, size=4, noise=0.0, random_state=Non
     n_samples : int or None, default=None
         None returns every distinct pattern once; an int draws that many images,
         bars or stripes with equal probability and each line on with
-        probability 1/2 (patterns repeat).
+        probability 1/2 (patterns repeat). None is refused when the patterns
+        would take more than 256 MiB (``size`` above 16): pass ``n_samples``.
     size : int, default=4
         Side of the square images.
     noise : float, default=0.0
@@ -95,10 +126,16 @@ def make_bars_and_stripes(n_samples=None, *, size=4, noise=0.0, random_state=Non
            [0., 1., 1.],
            [0., 1., 1.]])
     """
-    if not (isinstance(size, int | np.integer) and size >= 1):
-        raise ValueError(f"size must be a positive int, got {size!r}.")
-    if not 0 <= noise <= 1:
-        raise ValueError(f"noise must be in [0, 1], got {noise!r}.")
+    if n_samples is None and _enumerated_bytes(size) > MAX_ENUMERATED_BYTES:
+        largest = max(
+            s for s in range(1, 64) if _enumerated_bytes(s) <= MAX_ENUMERATED_BYTES
+        )
+        raise ValueError(
+            f"make_bars_and_stripes(size={size}) with n_samples=None enumerates all "
+            f"2 ** {size + 1} - 2 patterns, {_enumerated_bytes(size) / 2**30:.3g} GiB "
+            f"of pixels, more than the limit of {MAX_ENUMERATED_BYTES // 2**20} MiB "
+            f"(size <= {largest}). Pass n_samples to draw that many images instead."
+        )
     rng = check_random_state(random_state)
     if n_samples is None:
         X, y = _all_bars_and_stripes(size)
