@@ -132,7 +132,7 @@ def plot_filters(
     plt = _pyplot()
     W = np.asarray(_first_layer(weights), dtype=np.float64)
     _check_counts(len(W), "weights", n_filters=n_filters, n_cols=n_cols)
-    W = W[:n_filters]
+    n_units, W = len(W), W[:n_filters]
     shape = _image_shape(W.shape[1], image_shape)
     low = W.min(axis=1, keepdims=True)
     span = np.ptp(W, axis=1, keepdims=True)
@@ -141,7 +141,8 @@ def plot_filters(
     n_rows = -(-len(tiles) // n_cols)
     fig, ax = plt.subplots(figsize=(0.8 * n_cols + 0.4, 0.8 * n_rows + 0.6))
     _show_grid(ax, _mosaic(tiles, shape, n_cols), cmap, 0.0, 1.0)
-    fig.suptitle(title or f"First-layer filters ({len(W)} hidden units)")
+    shown = f"{len(W)} of {n_units}" if len(W) < n_units else f"{n_units}"
+    fig.suptitle(title or f"First-layer filters ({shown} hidden units)")
     return fig
 
 
@@ -226,7 +227,15 @@ def plot_reconstructions(
         ax.set_title(label, fontsize=9)
     error = float(np.mean(np.sum((X - X_rec) ** 2, axis=1)))
     fig.suptitle(title or f"Reconstructions (mean squared error {error:.3g})")
+    fig.tight_layout()  # the row titles would overlap the figure's title
     return fig
+
+
+def _integer_ticks(ax):
+    """Epochs are whole numbers: no ticks at 1.25 or 2.5 on short runs."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _pretraining_curves(est):
@@ -275,11 +284,13 @@ def plot_learning_curves(estimator, *, title=None):
             epochs = np.arange(1, len(curve) + 1)
             ax.plot(epochs, curve, marker=".", label=f"layer {i + 1}")
         ax.set(xlabel="epoch", ylabel="reconstruction error", title="Pre-training")
+        _integer_ticks(ax)
         ax.legend()
     if tuned:
         ax = axes.pop(0)
         ax.plot(np.arange(1, len(tuned) + 1), tuned, color="C0", label="training loss")
         ax.set(xlabel="epoch", ylabel="loss", title="Fine-tuning")
+        _integer_ticks(ax)
         scores = getattr(est, "validation_scores_", None)
         if scores:
             twin = ax.twinx()

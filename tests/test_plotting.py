@@ -77,6 +77,18 @@ def test_plot_filters_from_arrays_and_estimators(X, y, dbn, clf):
     pipe = make_pipeline(RBMTransformer(25, n_iter=2, random_state=0), logistic)
     fig = plot_filters(pipe.fit(X, y))
     assert any("(25 hidden units)" in text.get_text() for text in fig.texts)
+    # Fewer shown than the layer has: the title says both (not "(10 hidden units)").
+    fig = plot_filters(rbm.components_, n_filters=10, n_cols=5)
+    titles = [text.get_text() for text in fig.texts]
+    assert titles == ["First-layer filters (10 of 25 hidden units)"]
+
+
+def test_learning_curves_mark_whole_epochs(dbn):
+    fig = plot_learning_curves(dbn)
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        ticks = [t for t in ax.get_xticks() if low <= t <= high]
+        assert ticks and all(float(t).is_integer() for t in ticks), ticks
 
 
 def test_plot_samples(dbn):
