@@ -1,7 +1,7 @@
 """
-=====================================================================
+==========================================================================
 XOR: logistic regression fails, a product feature or a hidden layer solves
-=====================================================================
+==========================================================================
 
 The label of XOR is 1 when exactly one of two inputs is on. No straight line
 separates the classes, so logistic regression (a single logistic unit) stays
