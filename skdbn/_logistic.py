@@ -61,7 +61,12 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         calls all use the first call's mean weight as unit (1 when it has no
         ``sample_weight``, which stands for weights of 1 in every call).
     alpha : float, default=1e-4
-        Strength of the penalty.
+        Strength of the penalty, added once to the mean loss over the whole
+        training set, whatever the batch size: with ``penalty='l2'`` the
+        objective is ``mean_i(loss_i) + (alpha / 2) * ||W||^2`` (the general
+        form is under ``penalty``). The DBN networks follow MLPClassifier's
+        convention instead, ``mean_b(loss_b) + alpha / (2 * B) * ||W||^2`` for
+        a mini-batch of ``B`` rows: their ``alpha`` is ``B`` times this one.
     l1_ratio : float, default=0.15
         The L1 share of the 'elasticnet' penalty, in [0, 1]; ignored otherwise.
     fit_intercept : bool, default=True
