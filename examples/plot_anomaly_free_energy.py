@@ -3,12 +3,18 @@
 Anomaly detection with free energy
 ====================================
 
-An RBM's free energy :math:`F(v)` is the negative log-probability of ``v`` up to
-a constant, so ``score_samples`` (:math:`-F`) ranks samples from typical to
-unusual without any label. We train an RBM on bars-and-stripes images
+For binary data, an RBM's free energy :math:`F(v)` is the negative
+log-probability of ``v`` up to a constant, :math:`\\log Z`, so
+``score_samples`` (:math:`-F`) ranks samples from typical to unusual without any
+label. We train an RBM on bars-and-stripes images
 (:func:`skdbn.datasets.make_bars_and_stripes`) with a little pixel noise, then
 score held-out bars and stripes against random binary images and against
-"plaids" (a bar pattern combined with a stripe pattern). See :ref:`rbm`.
+"plaids" (a bar pattern combined with a stripe pattern). All three sets are
+binary, so the scores are log-probabilities shifted by one constant. For data
+in :math:`[0, 1]` that is not binary, :math:`-F` is an unnormalised score: it
+still ranks samples under one model, but it is not a log-probability, and
+scores (and thresholds) of two different models are not comparable. See
+:ref:`rbm`.
 """
 
 import matplotlib.pyplot as plt

@@ -4,9 +4,11 @@ Denoising images with an RBM
 ==============================
 
 An RBM trained on clean digits has learned what digits look like. Given a
-corrupted image, one pass up to the hidden units and back down
-(``inverse_transform(transform(X))``) returns the closest image the model
-believes in: much of the noise is gone. See :ref:`rbm`.
+corrupted image, one mean-field pass up to the hidden units and back down
+(``inverse_transform(transform(X))``) reconstructs it from the features the
+model has learned: the reconstruction is pulled towards digit-like patterns and
+much of the noise is gone. It is one deterministic step, not a search for the
+most probable clean image. See :ref:`rbm`.
 """
 
 import matplotlib.pyplot as plt

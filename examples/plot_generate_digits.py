@@ -4,9 +4,10 @@ Generating digits from a DBN
 =============================
 
 A :class:`~skdbn.DBNTransformer` is a generative model. ``sample`` runs a Gibbs
-chain in the top RBM, starting from noise, and passes its final state down
-through the lower layers. Short chains give blurry averages; longer chains
-settle on sharper, more varied digits. See :ref:`dbn`.
+chain in the top RBM, starting with every hidden unit off, and passes the visible
+means of its last step down through the lower layers by mean field: the images
+are conditional means (grey levels), not binary draws. Short chains give blurry
+averages; longer chains settle on sharper, more varied digits. See :ref:`dbn`.
 """
 
 import matplotlib.pyplot as plt
