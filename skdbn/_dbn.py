@@ -390,8 +390,15 @@ class DBNTransformer(
         return H
 
     @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
+    def sample(self, n_samples=1, *, n_steps=1000, random_state=None, draw=False):
         """Generate data: Gibbs sampling in the top RBM, then one top-down pass.
+
+        By default the top RBM's visible means (:meth:`RBMTransformer.sample`)
+        pass down by mean field: each lower layer's ``inverse_transform``, the
+        conditional means ``E[h_(l-1) | h_l]`` evaluated at the probabilities
+        from above. With ``draw``, every layer is drawn instead (the top RBM's
+        visible states, then ``h_(l-1) ~ P(h_(l-1) | h_l)`` down to the data):
+        ancestral samples of the DBN's generative model.
 
         Parameters
         ----------
@@ -401,19 +408,28 @@ class DBNTransformer(
             Gibbs steps in the top RBM.
         random_state : int, RandomState instance or None, default=None
             None continues the top RBM's own generator.
+        draw : bool, default=False
+            Draw the states of every layer on the way down instead of passing
+            conditional means: 0.0 and 1.0 for Bernoulli units, the mean plus
+            standard normal noise for Gaussian visible units.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features_in_)
-            Visible means of the bottom layer.
+            Visible means of the bottom layer, or (with ``draw``) drawn
+            visible states.
         """
         check_is_fitted(self)
-        top = self.rbms_[-1].sample(
-            n_samples, n_steps=n_steps, random_state=random_state
-        )
+        top = self.rbms_[-1]
+        gen = top._generator(random_state)
+        H = top._sample(n_samples, n_steps, gen, draw)
         for rbm in reversed(self.rbms_[:-1]):
-            top = rbm.inverse_transform(top)
-        return top
+            if draw:
+                W, _, a = rbm._params(H.dtype)
+                H = _cd.visible_states(H, W, a, gen, rbm._units())
+            else:
+                H = rbm.inverse_transform(H)
+        return H
 
     @validate_params(
         {**AIS_CONSTRAINTS, "n_samples": [Count(1), None]},

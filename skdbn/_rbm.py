@@ -43,6 +43,7 @@ SAMPLING_CONSTRAINTS = {
     "n_samples": [Count(1)],
     "n_steps": [Count(0)],
     "random_state": ["random_state"],
+    "draw": ["boolean"],
 }
 AIS_CONSTRAINTS = {
     "n_runs": [Count(1)],
@@ -875,11 +876,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return _cd.visible_states(h, W, a, gen, self._units())
 
     @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, *, n_steps=1000, random_state=None):
+    def sample(self, n_samples=1, *, n_steps=1000, random_state=None, draw=False):
         """Generate samples by running Gibbs chains from the visible biases.
 
-        Each chain starts from ``v`` drawn with the visible biases alone, runs
-        ``n_steps`` Gibbs steps and returns the visible means of its last step.
+        Each chain starts with every hidden unit off (so its first ``v`` is
+        drawn with the visible biases alone), runs ``n_steps`` Gibbs steps and
+        returns, from its last hidden states ``h``, the visible means
+        ``E[v | h]`` (smooth values), or with ``draw`` a draw ``v ~ P(v | h)``.
 
         Parameters
         ----------
@@ -889,20 +892,30 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Gibbs steps per chain; 0 returns ``E[v | h = 0]``.
         random_state : int, RandomState instance or None, default=None
             None continues the model's own generator (successive calls differ).
+        draw : bool, default=False
+            Return drawn visible states instead of their conditional means:
+            0.0 and 1.0 for Bernoulli units, the mean plus standard normal
+            noise for Gaussian units.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
-            Visible means ``E[v | h]`` of the final step.
+            Visible means ``E[v | h]`` of the final hidden states, or (with
+            ``draw``) visible states drawn from ``P(v | h)``.
         """
         check_is_fitted(self)
-        gen = self._generator(random_state)
+        return self._sample(n_samples, n_steps, self._generator(random_state), draw)
+
+    def _sample(self, n_samples, n_steps, gen, draw=False):
+        """:meth:`sample` with a given generator (a DBN's top layer)."""
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         units = self._units()
         h = np.zeros((n_samples, W.shape[0]), W.dtype)
         v = np.empty((n_samples, W.shape[1]), W.dtype)
         for _ in range(n_steps):
             _cd.gibbs_step(h, W, b, a, gen, units, v_out=v)
+        if draw:
+            return _cd.visible_states(h, W, a, gen, units, out=v)
         return _cd.visible_means(h, W, a, units, out=v)
 
     def __sklearn_tags__(self):

@@ -97,6 +97,27 @@ def test_float32_and_sparse(digits):
     assert c32.predict_proba(X.astype(np.float32)).dtype == np.float32
 
 
+def test_sample_passes_means_down_or_draws_every_layer(digits):
+    X, _ = digits
+    dbn = DBNTransformer(**SMALL).fit(X)
+    bottom, top = dbn.rbms_
+    # Default: the top RBM's visible means, passed down by mean field.
+    means = dbn.sample(5, n_steps=10, random_state=0)
+    expected = bottom.inverse_transform(top.sample(5, n_steps=10, random_state=0))
+    assert_array_equal(means, expected)
+    # draw=True: binary states at every layer, reproducible from random_state.
+    V = dbn.sample(3000, n_steps=0, random_state=0, draw=True)
+    assert V.shape == (3000, 64) and set(np.unique(V)) <= {0.0, 1.0}
+    again = dbn.sample(3000, n_steps=0, random_state=0, draw=True)
+    assert_array_equal(V, again)
+    # With no Gibbs step, h1 ~ Bernoulli(sigmoid(a_top)), then v ~ P(v | h1):
+    # the draws' mean is the mean of the conditional means over draws of h1.
+    rng = np.random.RandomState(1)
+    p1 = 1 / (1 + np.exp(-top.intercept_visible_))
+    H1 = (rng.rand(20000, p1.size) < p1).astype(float)
+    assert np.abs(V.mean(axis=0) - bottom.inverse_transform(H1).mean(0)).max() < 0.04
+
+
 def test_sampling_generates_recognisable_digits(digits):
     X, y = digits
     X_bin = (X > 0.5).astype(float)

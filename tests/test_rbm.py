@@ -350,6 +350,27 @@ def test_sample_with_zero_steps_gives_the_visible_biases_means(digits):
     assert_allclose(rbm.sample(2, n_steps=0), np.tile(expected, (2, 1)))
 
 
+def test_sample_draw_returns_states_from_the_last_conditional(digits):
+    """draw=True draws v ~ P(v | h) where the default returns E[v | h]: with
+    no Gibbs step (h = 0) the draws' frequencies are sigmoid(a), and a
+    Gaussian RBM's draws scatter around its means with unit variance."""
+    rbm = _fit(digits)
+    p = 1 / (1 + np.exp(-rbm.intercept_visible_))
+    V = rbm.sample(4000, n_steps=0, random_state=0, draw=True)
+    assert set(np.unique(V)) <= {0.0, 1.0} and V.dtype == np.float64
+    assert np.abs(V.mean(axis=0) - p).max() < 4 * np.sqrt(0.25 / 4000)
+    walked = rbm.sample(20, n_steps=5, random_state=1, draw=True)
+    assert set(np.unique(walked)) <= {0.0, 1.0}
+    assert_array_equal(walked, rbm.sample(20, n_steps=5, random_state=1, draw=True))
+    centred = digits - digits.mean(axis=0)
+    gaussian = _fit(centred, visible_units="gaussian", learning_rate=0.01)
+    noise = gaussian.sample(4000, n_steps=0, random_state=0, draw=True)
+    noise -= gaussian.sample(1, n_steps=0)  # E[v | h = 0] = a
+    assert abs(noise.mean()) < 0.01 and abs(noise.std() - 1) < 0.01
+    with pytest.raises(ValueError, match="draw"):
+        rbm.sample(2, draw="yes")
+
+
 def test_values_outside_unit_interval_warn_once(digits):
     with pytest.warns(UserWarning, match=r"expects data in \[0, 1\]") as record:
         _fit(digits * 2 - 0.5, n_iter=1)
