@@ -1,4 +1,4 @@
-"""RBMTransformer: a Restricted Boltzmann Machine, drop-in for BernoulliRBM."""
+"""RBMTransformer: a Restricted Boltzmann Machine with BernoulliRBM's interface."""
 
 import warnings
 from numbers import Integral, Real
@@ -124,10 +124,14 @@ def check_visible_range(estimator, X, units=None):
 class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Restricted Boltzmann Machine trained by contrastive divergence.
 
-    A drop-in replacement for :class:`sklearn.neural_network.BernoulliRBM` (same
-    parameters, defaults, fitted attributes and methods, and with the defaults the
-    same algorithm: persistent CD with one Gibbs step and plain SGD) that adds CD-k,
-    a momentum schedule, weight decay, a sparsity target, learning-rate schedules,
+    It replaces :class:`sklearn.neural_network.BernoulliRBM` (same parameters,
+    defaults, fitted attributes and methods, and with the defaults the same
+    algorithm: persistent CD with one Gibbs step and plain SGD), with three
+    differences: :meth:`score_samples` is the deterministic ``-F(v)``, not
+    BernoulliRBM's stochastic pseudo-likelihood (its thresholds do not carry
+    over); :meth:`gibbs` returns floats, not booleans; and the visible biases
+    start at the data's log-odds, not at zero. It adds CD-k, a momentum
+    schedule, weight decay, a sparsity target, learning-rate schedules,
     Gaussian visible units, monitoring and generation. All the arithmetic lives in
     :mod:`skdbn._cd`; ``fit`` is a thin wrapper over ``_cd.fit_rbm``, which the DBN
     calls for each layer.
@@ -640,12 +644,17 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         )
 
     def score_samples(self, X):
-        """Negative free energy ``-F(x)``: the log-probability up to a constant.
+        """Negative free energy ``-F(x)``; higher is more typical.
 
-        ``log p(x) = -F(x) - log Z``, where the partition function ``Z`` does not
-        depend on x, so the scores rank samples exactly as the model's likelihood
-        does (higher is more typical). Deterministic, unlike BernoulliRBM's
-        pseudo-likelihood estimate; it is not comparable between two models.
+        For binary x it is the log-probability up to a constant,
+        ``log p(x) = -F(x) - log Z`` (the partition function ``Z`` does not
+        depend on x), so the scores rank samples exactly as the model's
+        likelihood does; for Gaussian visible units it is the log-density up to
+        ``log Z``. For data in [0, 1] that is not binary it is an unnormalised
+        score: it still ranks samples under this model, but it is not a
+        log-probability. Deterministic, unlike BernoulliRBM's pseudo-likelihood
+        estimate (the two are on different scales), and never comparable
+        between two models.
 
         Parameters
         ----------
@@ -793,8 +802,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def log_likelihood(self, X, *, return_bounds=False):
         """Log-probability ``log p(x) = -F(x) - log Z`` of each sample, in nats.
 
-        Needs ``log_partition_`` from :meth:`estimate_log_partition` (a density
-        for Gaussian visible units). Deterministic given that estimate.
+        Needs ``log_partition_`` from :meth:`estimate_log_partition`. A
+        log-probability for binary x, a log-density for Gaussian visible units;
+        for non-binary data in [0, 1] the value is no log-probability (see
+        :meth:`score_samples`). Deterministic given that estimate.
 
         Parameters
         ----------
