@@ -33,7 +33,6 @@ the result into the row-major output.
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from . import _outofcore, _random, _training
 from ._activations import log_sigmoid, sigmoid, softplus_sum
@@ -686,7 +685,6 @@ def _warn_if_no_progress(trainer, X, rows=None):
             f"feature's mean ({baseline:.4g})"
         )
         warnings.warn(
-            _training.no_progress_message(trainer, why, trainer.lr_name, trainer.lr[0]),
-            ConvergenceWarning,
+            _training.no_progress_warning(trainer, why, trainer.lr_name, trainer.lr[0]),
             stacklevel=user_stacklevel(),
         )

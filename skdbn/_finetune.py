@@ -20,7 +20,6 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval
@@ -44,6 +43,7 @@ from ._callsite import user_stacklevel
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._outofcore import astype, validate
 from ._rbm import check_unchanged, check_visible_range
+from .exceptions import CollapseWarning
 
 _FINE_TUNING_DOC = """
     pretrain : bool, default=True
@@ -582,16 +582,19 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         if predicted.size == 1 and np.unique(y).size > 1:
             label = self.classes_[predicted[0]]
             pretrain = "" if self.pretrain else ", or pretrain=True"
-            warnings.warn(
+            warning = CollapseWarning(
                 "DBNClassifier fine-tuning collapsed: it predicts the single class "
                 f"{label_repr(label)} for every training sample. The learning rate "
                 f"(learning_rate_init={self.learning_rate_init}) may be too large, "
                 "the inputs unscaled (Bernoulli units want [0, 1]), or training too "
                 "short; try a smaller learning_rate_init (0.003), scaled inputs, "
                 f"a smaller batch_size or more max_iter{pretrain}.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
+                estimator=type(self).__name__,
+                label=label.item() if isinstance(label, np.generic) else label,
+                learning_rate_init=self.learning_rate_init,
+                pretrain=self.pretrain,
             )
+            warnings.warn(warning, stacklevel=user_stacklevel())
 
     def predict_proba(self, X):
         """Class probabilities.

@@ -23,15 +23,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
 from . import _outofcore
 from ._callsite import user_stacklevel
+from .exceptions import (
+    DivergenceError,
+    MaxIterationsWarning,
+    NoProgressWarning,
+    TrainingInterruptedWarning,
+)
 
 _CALLBACKS = contextvars.ContextVar("skdbn_epoch_callbacks", default=())
 _STAGE = contextvars.ContextVar("skdbn_training_stage", default=None)
+# Stages Ctrl-C stopped, inside stop_after_interruption (None outside).
+_INTERRUPTED = contextvars.ContextVar("skdbn_interrupted_stages", default=None)
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def _notify(est, loss, max_epochs, validated):
     callbacks = _CALLBACKS.get()
     if not callbacks:
         return
-    owner, name = _STAGE.get() or (type(est).__name__, "training")
+    owner, name = _stage_of(est)
     event = EpochEnd(
         estimator=owner,
         stage=name,
@@ -175,18 +182,31 @@ def split_validation(X, y, sample_weight, *, fraction, rng, stratify):
     return tuple(train), tuple(val)
 
 
-class Interrupted(UserWarning):
-    """Ctrl-C stopped a training stage (the weights are its last complete
-    epoch's); the command line watches for it to stop the stages after."""
+@contextmanager
+def stop_after_interruption():
+    """Inside this block, once Ctrl-C has cut a training stage short (which
+    returns normally, keeping its last complete epoch), every later stage is
+    stopped at its first epoch, as if Ctrl-C had been pressed again.
+
+    A pipeline would otherwise train its next step in full, only for the
+    caller (the command line) to throw the model away.
+    """
+    token = _INTERRUPTED.set([])
+    try:
+        with on_epoch(_stop_if_interrupted):
+            yield
+    finally:
+        _INTERRUPTED.reset(token)
 
 
-class DivergenceError(ValueError):
-    """Training produced a non-finite loss or non-finite weights."""
+def _stop_if_interrupted(event):
+    if _INTERRUPTED.get():
+        raise KeyboardInterrupt
 
 
-def _diverged(est):
-    owner, name = _STAGE.get() or (type(est).__name__, "training")
-    return f"{owner}: {name} diverged"
+def _stage_of(est):
+    """``(estimator name, stage)`` of the training under way."""
+    return _STAGE.get() or (type(est).__name__, "training")
 
 
 def _rise_warning(est, first_epoch, optimizer, lr_name, patience):
@@ -197,7 +217,7 @@ def _rise_warning(est, first_epoch, optimizer, lr_name, patience):
     run = est.loss_curve_[first_epoch:]
     if not _loss_rose(run, patience):
         return None
-    return no_progress_message(
+    return no_progress_warning(
         est,
         f"the loss rose from {run[0]:.4g} to {run[-1]:.4g} in {len(run)} epochs and "
         "no epoch improved on the first, so this model is no better than its start",
@@ -206,14 +226,18 @@ def _rise_warning(est, first_epoch, optimizer, lr_name, patience):
     )
 
 
-def no_progress_message(est, why, lr_name, learning_rate):
-    """A ConvergenceWarning's text: training made no progress (``why``), so the
+def no_progress_warning(est, why, lr_name, learning_rate):
+    """A :class:`NoProgressWarning`: training made no progress (``why``), so the
     learning rate is probably too large."""
-    owner, name = _STAGE.get() or (type(est).__name__, "training")
-    return (
+    owner, name = _stage_of(est)
+    return NoProgressWarning(
         f"{owner}: {name} made no progress: {why}. The learning rate {lr_name}="
         f"{learning_rate} is probably too large; try a smaller value or scale "
-        f"{_what_to_scale(est)}."
+        f"{_what_to_scale(est)}.",
+        estimator=owner,
+        stage=name,
+        parameter=lr_name,
+        value=learning_rate,
     )
 
 
@@ -399,91 +423,209 @@ def train(
     runner = _EpochRunner(
         X, y, sample_weight, batch_size, shuffle, rng, track_grad=bool(gtol), rows=rows
     )
-    spare = [p.copy() for p in objective.params]
-    good = _checkpoint(est, [p.copy() for p in objective.params])
-    initial = [p.copy() for p in objective.params] if keep_start else None
+    checkpoints = _Checkpoints(est, objective.params, keep_start)
     first_epoch = len(est.loss_curve_)
-    best = None
-    max_epochs = 1 if incremental else max_iter
-    start = time.perf_counter()
-    stopped = False  # by a stopping rule, not by max_iter
+    rules = _StoppingRules(tol, n_iter_no_change, gtol, validation, verbose)
     try:
-        for _ in range(max_epochs):
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss, grad_norm = runner.run(objective, optimizer)
-            if not _is_finite(loss, objective.params, optimizer):
-                _restore(objective.params, good[0] if initial is None else initial)
-                optimizer.reset()  # a partial_fit after this one starts afresh
-                raise DivergenceError(
-                    _diverged(est)
-                    + f" in epoch {est.n_iter_ + 1}: the loss, the weights or the "
-                    "optimiser's state became infinite or NaN. The learning rate "
-                    f"{lr_name}={optimizer.learning_rate_init} is probably too large; "
-                    f"try a smaller value or scale {_what_to_scale(est)}. No infinite "
-                    "or NaN weights were kept."
-                )
-            est.n_iter_ += 1
-            est.t_ += runner.n
-            est.loss_curve_.append(loss)
-            extra = epoch_metrics(est.n_iter_) if epoch_metrics else {}
-            if validation is not None:
-                best = _record_validation(est, objective, validation, tol, best)
-            else:
-                _record_loss(est, loss, tol)
-            if verbose:
-                _print_epoch(est, loss, extra, validation, start)
-            _notify(
-                est, loss, None if incremental else max_iter, validation is not None
-            )
-            optimizer.iteration_ends(est.t_)
-            # The epoch is complete: checkpoint it. The copy goes into the spare
-            # arrays and one assignment swaps it in, so a Ctrl-C at any moment
-            # finds a whole checkpoint.
-            _restore(spare, objective.params)
-            spare, good = good[0], _checkpoint(est, spare)
-            if gtol and grad_norm < gtol:
-                if verbose:
-                    print(f"Gradient max-norm {grad_norm:.3g} < gtol={gtol}. Stopping.")
-                stopped = True
-                break
-            if tol is not None and est._no_improvement_count > n_iter_no_change:
-                what = "Validation score" if validation else "Training loss"
-                msg = (
-                    f"{what} did not improve more than tol={tol:f} for "
-                    f"{n_iter_no_change} consecutive epochs."
-                )
-                if optimizer.trigger_stopping(msg, verbose):
-                    stopped = True
-                    break
-                est._no_improvement_count = 0
-        warning = None
-        if tol is not None and not incremental:
-            warning = _rise_warning(
-                est, first_epoch, optimizer, lr_name, n_iter_no_change
-            )
-        if warning is None and not stopped and convergence_warning and not incremental:
-            warning = (
-                f"{type(est).__name__}: Maximum iterations ({max_iter}) reached "
-                "and the optimization hasn't converged yet; increase max_iter "
-                "or relax tol."
-            )
-        if warning is not None:
-            warnings.warn(warning, ConvergenceWarning, stacklevel=user_stacklevel())
-    except KeyboardInterrupt:
-        _rewind(est, objective.params, good)
-        owner, name = _STAGE.get() or (type(est).__name__, "training")
-        warnings.warn(
-            f"{owner}: {name} interrupted by the user after {est.n_iter_} complete "
-            "epoch(s); the weights are those of the last complete epoch.",
-            Interrupted,
-            stacklevel=user_stacklevel(),
+        stopped = _run_epochs(
+            est,
+            runner,
+            objective,
+            optimizer,
+            checkpoints,
+            rules,
+            max_epochs=None if incremental else max_iter,
+            epoch_metrics=epoch_metrics,
+            lr_name=lr_name,
         )
+        if not incremental:
+            _warn_after_run(
+                est,
+                optimizer,
+                first_epoch,
+                lr_name,
+                n_iter_no_change,
+                max_iter=max_iter if convergence_warning and not stopped else None,
+                rise=tol is not None,
+            )
+    except KeyboardInterrupt:
+        checkpoints.rewind()
+        _warn_interrupted(est)
         interrupted = True
     else:
         interrupted = False
-    if best is not None:
-        _restore(objective.params, best)
+    if checkpoints.best is not None:  # early stopping's best epoch
+        _restore(objective.params, checkpoints.best)
     return interrupted
+
+
+@dataclass(frozen=True)
+class _StoppingRules:
+    """:func:`train`'s stopping parameters (see there)."""
+
+    tol: float | None
+    n_iter_no_change: int
+    gtol: float | None
+    validation: tuple | None
+    verbose: int
+
+
+def _run_epochs(
+    est,
+    runner,
+    objective,
+    optimizer,
+    checkpoints,
+    rules,
+    *,
+    max_epochs,
+    epoch_metrics,
+    lr_name,
+):
+    """Up to ``max_epochs`` epochs (one when None: ``partial_fit``); True when
+    a stopping rule ended them."""
+    start = time.perf_counter()
+    validation = rules.validation
+    for _ in range(1 if max_epochs is None else max_epochs):
+        loss, grad_norm = _run_epoch(
+            est, runner, objective, optimizer, checkpoints, lr_name
+        )
+        _append_epoch(est, runner.n, loss)
+        extra = epoch_metrics(est.n_iter_) if epoch_metrics else {}
+        checkpoints.best = _update_stopping(
+            est, loss, objective, validation, rules.tol, checkpoints.best
+        )
+        if rules.verbose:
+            _print_epoch(est, loss, extra, validation, start)
+        _notify(est, loss, max_epochs, validation is not None)
+        optimizer.iteration_ends(est.t_)
+        checkpoints.save()
+        if _stopping_rule_fired(est, optimizer, grad_norm, rules):
+            return True
+    return False
+
+
+def _run_epoch(est, runner, objective, optimizer, checkpoints, lr_name):
+    """One epoch: its loss and gradient norm, or a DivergenceError after putting
+    back the last finite weights (the start's, with ``keep_start``)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        loss, grad_norm = runner.run(objective, optimizer)
+    if _is_finite(loss, objective.params, optimizer):
+        return loss, grad_norm
+    checkpoints.restore_finite()
+    optimizer.reset()  # a partial_fit after this one starts afresh
+    owner, name = _stage_of(est)
+    value = optimizer.learning_rate_init
+    raise DivergenceError(
+        f"{owner}: {name} diverged in epoch {est.n_iter_ + 1}: the loss, the weights "
+        "or the optimiser's state became infinite or NaN. The learning rate "
+        f"{lr_name}={value} is probably too large; try a smaller value or scale "
+        f"{_what_to_scale(est)}. No infinite or NaN weights were kept.",
+        estimator=owner,
+        stage=name,
+        epoch=est.n_iter_ + 1,
+        parameter=lr_name,
+        value=value,
+    )
+
+
+def _append_epoch(est, n_samples, loss):
+    """Add a finished epoch of ``n_samples`` to ``est``'s history."""
+    est.n_iter_ += 1
+    est.t_ += n_samples
+    est.loss_curve_.append(loss)
+
+
+def _update_stopping(est, loss, objective, validation, tol, best):
+    """Record the epoch's loss or validation score for the stopping rules;
+    returns the best weights so far (early stopping) or ``best`` unchanged."""
+    if validation is not None:
+        return _record_validation(est, objective, validation, tol, best)
+    _record_loss(est, loss, tol)
+    return best
+
+
+def _stopping_rule_fired(est, optimizer, grad_norm, rules):
+    """Whether training stops after this epoch: the gradient is small enough,
+    or the loss (validation score) stalled and the schedule cannot lower the
+    learning rate any further ('adaptive' lowers it and goes on)."""
+    tol, patience = rules.tol, rules.n_iter_no_change
+    if rules.gtol and grad_norm < rules.gtol:
+        if rules.verbose:
+            print(f"Gradient max-norm {grad_norm:.3g} < gtol={rules.gtol}. Stopping.")
+        return True
+    if tol is not None and est._no_improvement_count > patience:
+        what = "Validation score" if rules.validation else "Training loss"
+        msg = (
+            f"{what} did not improve more than tol={tol:f} for "
+            f"{patience} consecutive epochs."
+        )
+        if optimizer.trigger_stopping(msg, rules.verbose):
+            return True
+        est._no_improvement_count = 0
+    return False
+
+
+def _warn_after_run(est, optimizer, first_epoch, lr_name, patience, *, max_iter, rise):
+    """After a whole run: a NoProgressWarning when the loss rose (``rise``),
+    else a MaxIterationsWarning when ``max_iter`` (not None) epochs ran out."""
+    warning = None
+    if rise:
+        warning = _rise_warning(est, first_epoch, optimizer, lr_name, patience)
+    if warning is None and max_iter is not None:
+        warning = MaxIterationsWarning(
+            f"{type(est).__name__}: Maximum iterations ({max_iter}) reached "
+            "and the optimization hasn't converged yet; increase max_iter "
+            "or relax tol.",
+            estimator=type(est).__name__,
+            max_iter=max_iter,
+        )
+    if warning is not None:
+        warnings.warn(warning, stacklevel=user_stacklevel())
+
+
+def _warn_interrupted(est):
+    owner, name = _stage_of(est)
+    stopped = _INTERRUPTED.get()
+    if stopped is not None:
+        stopped.append((owner, name))
+    warnings.warn(
+        TrainingInterruptedWarning(
+            f"{owner}: {name} interrupted by the user after {est.n_iter_} complete "
+            "epoch(s); the weights are those of the last complete epoch.",
+            estimator=owner,
+            stage=name,
+            epochs=est.n_iter_,
+        ),
+        stacklevel=user_stacklevel(),
+    )
+
+
+class _Checkpoints:
+    """The weights and history at the end of the last complete epoch.
+
+    The copy goes into spare arrays and one assignment swaps it in, so that a
+    Ctrl-C at any moment finds a whole checkpoint. With ``keep_start``, the
+    weights at the start are kept too, for a divergence to put back (a warm
+    start then keeps its previous model).
+    """
+
+    def __init__(self, est, params, keep_start):
+        self.est, self.params = est, params
+        self.spare = [p.copy() for p in params]
+        self.good = _checkpoint(est, [p.copy() for p in params])
+        self.initial = [p.copy() for p in params] if keep_start else None
+        self.best = None  # early stopping's best weights so far
+
+    def save(self):
+        _restore(self.spare, self.params)
+        self.spare, self.good = self.good[0], _checkpoint(self.est, self.spare)
+
+    def rewind(self):
+        _rewind(self.est, self.params, self.good)
+
+    def restore_finite(self):
+        _restore(self.params, self.good[0] if self.initial is None else self.initial)
 
 
 # History lists an epoch appends to; an interrupted epoch's entries are removed.

@@ -16,6 +16,8 @@ import time
 import warnings
 from pathlib import Path
 
+from ._progress import Progress, planned_epochs
+
 HIDDEN = (256, 128)
 
 
@@ -39,11 +41,10 @@ def _models(random_state):
 
 def _fit_all(models, X_train, y_train, X_test, y_test, quiet):
     from . import on_epoch
-    from .cli import Progress, _planned_epochs
 
     results = []
     for name, model in models.items():
-        progress = Progress(_planned_epochs(model), enabled=not quiet)
+        progress = Progress(planned_epochs(model), enabled=not quiet)
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ConvergenceWarning of the baselines

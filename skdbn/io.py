@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ._callsite import user_stacklevel
+from .exceptions import ModelVersionWarning, UntrustedModelError
 
 __all__ = [
     "TRUSTED_TYPES",
@@ -119,21 +120,6 @@ _VALUE_CLASSES = {
 # Types that may be stored as a value (``dtype=np.float32``): plain Python
 # scalars and NumPy's scalar types only (never a function such as builtins.eval).
 _TYPE_NAMES = {"int", "float", "str", "bool", "complex", "bytes", "NoneType"}
-
-
-class UntrustedModelError(ValueError):
-    """A file :func:`load` does not build: not a skdbn model file, damaged, of a
-    newer format, or carrying a type skdbn does not trust. :func:`save` raises it
-    too, instead of writing a file that :func:`load` would refuse."""
-
-
-class ModelVersionWarning(UserWarning):
-    """A model file was written by another version of skdbn or scikit-learn.
-
-    Like scikit-learn's ``InconsistentVersionWarning`` for pickles: the model
-    loads, but its predictions may differ; fitting and saving it again with the
-    running versions makes sure they do not.
-    """
 
 
 # What reading a damaged archive raises, in zipfile, NumPy or skops.

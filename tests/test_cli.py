@@ -534,7 +534,7 @@ def test_messages_name_the_options_not_the_parameters(workdir):
 
 
 def test_warnings_are_printed_once_in_the_order_raised(capsys):
-    from skdbn.cli import _print_warnings
+    from skdbn.cli._messages import print_warnings as _print_warnings
 
     messages = [f"message {i} about max_iter={i}" for i in (5, 3, 8, 1, 9, 2, 7, 3)]
     _print_warnings([warnings.WarningMessage(m, UserWarning, "", 0) for m in messages])

@@ -8,12 +8,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-
-class CSVFormatError(ValueError):
-    """A CSV file is ragged, has a non-numeric feature, or lacks a column.
-
-    The message names the file, the line and the column.
-    """
+from ..exceptions import CSVFormatError
 
 
 def _is_number(text):

@@ -1,0 +1,81 @@
+"""A progress bar for training, driven by :func:`skdbn.on_epoch` events.
+
+Used by the ``skdbn`` command and by ``skdbn demo``; it reads only the public
+:class:`skdbn.EpochEnd` events and the estimators' parameters.
+"""
+
+import sys
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+
+class Progress:
+    """An :func:`skdbn.on_epoch` callback that drives one tqdm bar.
+
+    The bar spans every stage of the fit (each pre-training layer, then
+    fine-tuning); its description names the current stage and its postfix the
+    last epoch's loss. Without tqdm it prints one line per finished stage.
+    """
+
+    def __init__(self, total, *, enabled=True, file=None):
+        self.file = file or sys.stderr
+        self.total, self.enabled = total, enabled
+        self.stage, self.bar, self.epochs = None, None, 0
+        if enabled and total > 0:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:  # pragma: no cover - tqdm is a dependency
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(
+                    total=total, unit="epoch", file=self.file, dynamic_ncols=True
+                )
+
+    def __call__(self, event):
+        self.epochs += 1
+        name = f"{event.estimator} {event.stage}"
+        if name != self.stage:
+            self._stage_done()
+            self.stage = name
+            if self.bar is not None:
+                self.bar.set_description(name)
+        self.last = event
+        if self.bar is not None:
+            postfix = {"loss": f"{event.loss:.4g}"}
+            if event.validation_score is not None:
+                postfix["val"] = f"{event.validation_score:.4f}"
+            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.update(1)
+
+    def _stage_done(self):
+        if self.enabled and self.total and self.bar is None and self.stage:
+            print(
+                f"{self.stage}: {self.last.epoch} epochs, loss {self.last.loss:.4g}",
+                file=self.file,
+            )
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.total = self.epochs  # stopping rules may end a stage early
+            self.bar.refresh()
+            self.bar.close()
+        else:
+            self._stage_done()
+
+
+def planned_epochs(model):
+    """Upper bound on the epochs a fit of ``model`` runs (the bar's total)."""
+    if isinstance(model, Pipeline):
+        return sum(planned_epochs(step) for _, step in model.steps)
+    if hasattr(model, "regressor"):  # TransformedTargetRegressor
+        return planned_epochs(model.regressor)
+    params = model.get_params(deep=False) if hasattr(model, "get_params") else {}
+    total = 0
+    if "rbm_n_iter" in params and params.get("pretrain", True):
+        total += params["rbm_n_iter"] * len(np.atleast_1d(params["hidden_layer_sizes"]))
+    if "n_components" in params and "n_iter" in params:
+        total += params["n_iter"]
+    if "max_iter" in params and type(model).__module__.startswith("skdbn"):
+        total += params["max_iter"]
+    return total

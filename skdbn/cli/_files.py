@@ -1,0 +1,153 @@
+"""The commands' files: CSV tables matched to a model's columns, model files
+with the command line's metadata, and output paths checked before the work."""
+
+import contextlib
+import csv
+import sys
+import warnings
+from pathlib import Path
+
+from ..datasets import load_csv
+from ..datasets._csv import peek_columns
+from ..exceptions import CSVFormatError, UntrustedModelError
+from ..io import load
+from ._messages import UsageError, print_warnings, short
+
+
+def read_table(path, *, header="auto", target=None, columns=None):
+    """:func:`skdbn.datasets.load_csv`, with its errors turned into UsageError."""
+    try:
+        return load_csv(path, target=target, header=header, columns=columns)
+    except (FileNotFoundError, CSVFormatError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def first_row(path, header):
+    """``(first row's cells, has_header)``, without reading the numbers."""
+    try:
+        return peek_columns(path, header=header)
+    except (FileNotFoundError, CSVFormatError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def check_output_folder(path):
+    """Fail before the work, not after it, when ``path``'s folder is missing."""
+    if path in (None, "-"):
+        return
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder.")
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise UsageError(f"cannot write {path}: the folder {folder} does not exist.")
+
+
+def load_model(path):
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model, meta = load(path, return_metadata=True)
+    except (FileNotFoundError, IsADirectoryError, UntrustedModelError) as exc:
+        raise UsageError(str(exc)) from None
+    print_warnings(caught, translate=False)  # another version wrote the file
+    # The commands need what `skdbn fit` stores: a pipeline and its column info.
+    needed = ("feature_names", "target_name", "target_column", "task")
+    if not hasattr(model, "steps") or any(key not in meta for key in needed):
+        raise UsageError(
+            f"{path} holds a {type(model).__name__} saved without the command "
+            "line's metadata; the skdbn commands read models written by "
+            "`skdbn fit`. Load it in Python with skdbn.io.load instead."
+        )
+    return model, meta
+
+
+def _named_features(meta):
+    """Whether the model's feature names come from a header (then columns are
+    matched by name). Files from before 'has_header' was stored: the names
+    differ from the generated x0, x1, ..."""
+    names = meta["feature_names"]
+    if len(set(names)) != len(names):
+        return False
+    if "has_header" in meta:
+        return bool(meta["has_header"])
+    return names != [f"x{j}" for j in range(len(names))]
+
+
+def read_for_model(path, meta, *, need_target=False, header="auto"):
+    """Read a CSV for a fitted model: its feature columns, and the target column
+    with ``need_target`` (predict never reads it, so it may be empty).
+
+    With a header in the file and in the model's training file, columns are
+    matched by name (in any order, other columns ignored); otherwise by position.
+    """
+    first, has_header = first_row(path, header)
+    named = _named_features(meta)
+    if named and header == "auto" and set(meta["feature_names"]) <= set(first):
+        has_header = True  # the model's header, even one of numbers (400,410,...)
+    if named and has_header:
+        return _read_by_name(path, meta, first, need_target)
+    return _read_by_position(path, meta, len(first), has_header, need_target)
+
+
+def _no_target(path, meta):
+    n_features = len(meta["feature_names"])
+    return UsageError(
+        f"{path} has no target column: evaluate needs the {n_features} feature "
+        f"columns and the target column {meta['target_name']!r}."
+    )
+
+
+def _read_by_name(path, meta, first, need_target):
+    names, target = meta["feature_names"], meta["target_name"]
+    missing = [name for name in names if name not in first]
+    if missing:
+        raise UsageError(
+            f"{path} lacks {len(missing)} of the model's feature columns: "
+            f"{short(missing)} (columns are matched by their header names: "
+            "rename them, or delete the header line to match by position)."
+        )
+    if need_target and target not in first:
+        raise _no_target(path, meta)
+    return read_table(
+        path, header="yes", target=target if need_target else None, columns=names
+    )
+
+
+def _read_by_position(path, meta, n_columns, has_header, need_target):
+    n_features = len(meta["feature_names"])
+    has_target = meta["target_name"] is not None
+    header = "yes" if has_header else "no"
+    if n_columns == n_features + 1 and has_target:
+        # The target column is no feature (a text label, or empty for predict).
+        t = meta["target_column"]
+        columns = [j for j in range(n_columns) if j != t]
+        target = t if need_target else None
+        return read_table(path, header=header, target=target, columns=columns)
+    if n_columns == n_features:
+        if need_target:
+            raise _no_target(path, meta)
+        return read_table(path, header=header, target=None)
+    expected = f"{n_features}" + (
+        f" (or {n_features + 1} with the target column {meta['target_name']!r})"
+        if has_target
+        else ""
+    )
+    raise UsageError(
+        f"{path} has {n_columns} columns, but the model was trained on {expected}."
+    )
+
+
+def write_csv(path, header, rows):
+    if path in (None, "-"):
+        target = contextlib.nullcontext(sys.stdout)
+    else:
+        target = open(path, "w", newline="")  # noqa: SIM115 (closed by with)
+    with target as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def fmt(value):
+    """The shortest text that reads back as the same value in its dtype (NumPy's
+    str of a float32 or float64 scalar); labels and integers as they are."""
+    return str(value)
