@@ -23,8 +23,9 @@ most ``2**-23``. States drawn without their probabilities (the visible units of
 a Gibbs chain) skip the probabilities: :func:`sample_logistic` compares
 ``tanh(z / 2)`` with uniforms on ``[-1, 1)``, the same draw in two passes fewer.
 
-OpenBLAS computes ``V @ W.T`` 10-40% faster into a column-major (Fortran-order)
-array than into a row-major one (the gain grows as the batch shrinks), while
+OpenBLAS computes ``V @ W.T`` faster into a column-major (Fortran-order) array
+than into a row-major one (the more so the smaller the batch; see the docs'
+Benchmarks page), while
 elementwise work is fastest on row-major arrays: :func:`hidden_probs` can take a
 column-major scratch array for the product, and its first elementwise pass copies
 the result into the row-major output.

@@ -2,15 +2,14 @@
 
 ``Generator.random`` spends most of its time converting one number at a time;
 reading raw 64-bit words from the generator's bit generator (two draws per word,
-four for dropout) and converting them with whole-array operations is faster:
-Bernoulli states for 100 x 784 visible units take 129 us instead of 190 us
-(SFC64). Sampling is the largest cost of contrastive divergence after the matrix
-products. Every function takes a :class:`numpy.random.Generator` and draws from
-its bit generator only, so the same generator state gives the same draws.
+four for dropout) and converting them with whole-array operations is faster
+(the docs' Benchmarks page has the timings). Sampling is the largest cost of
+contrastive divergence after the matrix products. Every function takes a
+:class:`numpy.random.Generator` and draws from its bit generator only, so the
+same generator state gives the same draws.
 
 NumPy has no ``out=`` for raw words, so each draw returns a new array; the
-allocator hands back the same block every time, which costs 0.4 us of those
-129 us.
+allocator hands back the same block every time, which costs next to nothing.
 """
 
 import math
