@@ -22,15 +22,16 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import Count, store_init_arguments, unchanged_on_error
+from ._base import store_init_arguments
 from ._callsite import user_stacklevel
-from ._outofcore import astype, validate
-from ._rbm import (
-    AIS_CONSTRAINTS,
-    SAMPLING_CONSTRAINTS,
-    RBMTransformer,
+from ._rbm import AIS_CONSTRAINTS, SAMPLING_CONSTRAINTS, RBMTransformer
+from ._training import unchanged_on_error
+from ._validation import (
+    Count,
+    astype,
     check_hidden,
     check_unchanged,
+    validate,
     validate_visible_data,
 )
 

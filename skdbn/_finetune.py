@@ -28,21 +28,24 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _network, _outofcore, _training
 from ._activations import binary_log_proba, log_sigmoid, log_softmax
-from ._base import (
-    GD_PARAMETER_CONSTRAINTS,
-    GradientDescentMixin,
+from ._base import store_init_arguments
+from ._callsite import user_stacklevel
+from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
+from ._gradient_descent import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._training import unchanged_on_error
+from ._validation import (
+    astype,
     check_classes,
     check_labels_in,
     check_same_classes,
+    check_two_classes,
+    check_unchanged,
+    check_visible_range,
     classification_labels,
     label_repr,
-    store_init_arguments,
-    unchanged_on_error,
+    require_classes,
+    validate,
 )
-from ._callsite import user_stacklevel
-from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
-from ._outofcore import astype, validate
-from ._rbm import check_unchanged, check_visible_range
 from .exceptions import CollapseWarning
 
 _FINE_TUNING_DOC = """
@@ -452,11 +455,8 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         multilabel = type_of_target(y) == "multilabel-indicator"
         if not hasattr(self, "_label_binarizer") or classes is not None:
             allowed = labels if classes is None else check_classes(classes)
-            if not multilabel and allowed.size < 2:
-                raise ValueError(
-                    "DBNClassifier needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {label_repr(allowed[0])}."
-                )
+            if not multilabel:
+                check_two_classes(allowed, "DBNClassifier")
             self._label_binarizer = LabelBinarizer().fit(y if multilabel else allowed)
             self.classes_ = self._label_binarizer.classes_
             multiclass = self._label_binarizer.y_type_ == "multiclass"
@@ -533,8 +533,8 @@ class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
         """
         self._check_incremental()
         first = not hasattr(self, "coefs_")
-        if first and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if first:
+            require_classes(classes)
         X, y = self._validate_Xy(X, y, reset=first)
         if first:
             self.__dict__.pop("_label_binarizer", None)

@@ -10,18 +10,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
-from ._base import (
-    GD_PARAMETER_CONSTRAINTS,
-    GradientDescentMixin,
+from ._gradient_descent import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._linalg import dot
+from ._outofcore import map_rows
+from ._training import unchanged_on_error
+from ._validation import (
+    astype,
     check_classes,
     check_labels_in,
     check_same_classes,
+    check_two_classes,
     classification_labels,
-    label_repr,
-    unchanged_on_error,
+    require_classes,
+    validate,
 )
-from ._linalg import dot
-from ._outofcore import astype, map_rows, validate
 
 
 class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator):
@@ -308,10 +310,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=first
         )
         if first:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
+            require_classes(classes)
             self._initialize(check_classes(classes), X.shape[1], X.dtype)
         else:
             check_same_classes(classes, self.classes_)
@@ -321,11 +320,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
 
     def _check_targets(self, y):
         classes = classification_labels(y)
-        if classes.size < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the "
-                f"data contains only one class: {label_repr(classes[0])}."
-            )
+        check_two_classes(classes, "This solver")
         return classes
 
     def _initialize(self, classes, n_features, dtype):

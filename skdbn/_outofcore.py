@@ -19,8 +19,6 @@ import mmap
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import assert_all_finite, check_array
-from sklearn.utils.validation import validate_data
 
 BLOCK_BYTES = 16 * 2**20  # rows scanned between two releases
 # Rows gathered between two releases. Touching one row can map a whole page-cache
@@ -139,95 +137,6 @@ def _gather(X, indices, out):
     # DataFrame's values, a column slice): index it, one batch's worth.
     np.copyto(out, X[indices])
     return out
-
-
-def validate(estimator, X, y="no_validation", **params):
-    """``sklearn.utils.validation.validate_data`` that reads memmaps in place.
-
-    Same arguments and return value. When X is a memory-mapped array, the NaN and
-    infinity check runs block by block (releasing pages) after the other checks,
-    instead of over the whole file at once. Also:
-
-    * X with no columns gets scikit-learn's "0 feature(s)" error (a DataFrame
-      would otherwise fail with an obscure one);
-    * numeric targets (``y_numeric=True``) are checked for NaN after their
-      conversion to float: ``None`` in an object array becomes NaN there.
-    """
-    with _checking(estimator, X):
-        out = _validate(estimator, X, y, **params)
-        if params.get("y_numeric") and not (y is None or isinstance(y, str)):
-            assert_all_finite(out[1], input_name="y", estimator_name=_name(estimator))
-    X_out = out[0] if isinstance(out, tuple) else out
-    if sp.issparse(X_out) and not X_out.has_canonical_format:
-        # Duplicate entries add up when a batch is densified: sum them first,
-        # so that range checks and dtype checks see the values used.
-        X_out = X_out.copy()
-        X_out.sum_duplicates()
-        out = (X_out, *out[1:]) if isinstance(out, tuple) else X_out
-    return out
-
-
-def checked_array(estimator, X, **params):
-    """``sklearn.utils.check_array`` with the same extra checks as :func:`validate`.
-
-    For inputs that are not data X, such as the hidden states given to
-    ``inverse_transform``.
-    """
-    with _checking(estimator, X):
-        return check_array(X, estimator=estimator, **params)
-
-
-@contextlib.contextmanager
-def _checking(estimator, X):
-    """Run scikit-learn's checks of X with two of their failures made clear."""
-    shape = getattr(X, "shape", ())
-    if len(shape) == 2 and shape[1] == 0:
-        raise ValueError(
-            f"Found array with 0 feature(s) (shape={tuple(shape)}) while a minimum "
-            f"of 1 is required by {_name(estimator)}."
-        )
-    # The quick finiteness check sums the data: float32 data holding both +max
-    # and -max sums to inf - inf, which warns before the element-wise check runs.
-    with np.errstate(over="ignore", invalid="ignore"):
-        yield
-
-
-def _validate(estimator, X, y, **params):
-    if params.get("ensure_all_finite", True) is not True or not (
-        isinstance(X, np.ndarray) and file_mapping(X) is not None
-    ):
-        return validate_data(estimator, X, y, **params)
-    out = validate_data(estimator, X, y, ensure_all_finite=False, **params)
-    X_valid = out if y is None or isinstance(y, str) else out[0]
-    if X_valid.dtype.kind in "fc":
-        for block in row_blocks(X_valid):
-            assert_all_finite(block, input_name="X", estimator_name=_name(estimator))
-    return out
-
-
-def _name(estimator):
-    return type(estimator).__name__
-
-
-def astype(X, dtype, *, input_name="X"):
-    """Validated X (dense or sparse) in a fitted model's ``dtype``.
-
-    float64 values beyond float32's range would reach a float32 model as
-    infinity: they raise a ValueError instead.
-    """
-    dtype = np.dtype(dtype)
-    if X.dtype == dtype:
-        return X
-    with np.errstate(over="ignore"):
-        X = X.astype(dtype)
-    if (X.nnz if sp.issparse(X) else X.size) and not np.isfinite(value_range(X)).all():
-        raise ValueError(
-            f"{input_name} has values too large for {dtype}, the precision of this "
-            f"model (at most {np.finfo(dtype).max:.4g} in absolute value): they "
-            "would overflow to infinity. Scale the data, or fit the model on float64 "
-            "data."
-        )
-    return X
 
 
 def column_sums(X, rows=None):

@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -17,9 +16,16 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import Count, unchanged_on_error
 from ._callsite import user_stacklevel
-from ._outofcore import astype, checked_array, validate
+from ._training import unchanged_on_error
+from ._validation import (
+    Count,
+    astype,
+    check_hidden,
+    check_unchanged,
+    validate,
+    validate_visible_data,
+)
 
 _TRAINING_OPTIONS = (
     "batch_size",
@@ -52,73 +58,7 @@ AIS_CONSTRAINTS = {
 }
 
 
-def validate_visible_data(estimator, X, *, reset, units=None):
-    """``validate_data`` for data that feeds visible units, plus a range check.
-
-    Bernoulli units read their input as probabilities: values outside [0, 1] get
-    one warning (not an error: scikit-learn's checks feed standardised data).
-    ``units`` is the visible unit type (default: the estimator's parameter).
-    """
-    X = validate(
-        estimator, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=reset
-    )
-    check_visible_range(estimator, X, units)
-    return X
-
-
 _STRUCTURE = ("n_components", "visible_units", "persistent")
-
-
-def check_unchanged(estimator, *, fitted, now, action="partial_fit"):
-    """Raise a ValueError naming what ``now`` differs from the ``fitted`` model
-    (parameters or data that the ``action`` that continues training cannot
-    change)."""
-    changed = [
-        f"{name}={now[name]!r} (the model has {value!r})"
-        for name, value in fitted.items()
-        if now[name] != value
-    ]
-    if changed:
-        remedy = "call fit" if action == "partial_fit" else "set warm_start=False"
-        raise ValueError(
-            f"{action} cannot change {', '.join(changed)} of a fitted "
-            f"{type(estimator).__name__}: {remedy} to train a new model, or set "
-            "the parameter back."
-        )
-
-
-def check_hidden(estimator, H, n_hidden):
-    """Hidden states H for ``inverse_transform``, validated: ``n_hidden`` columns."""
-    H = checked_array(estimator, H, dtype=(np.float64, np.float32))
-    if H.shape[1] != n_hidden:
-        raise ValueError(
-            f"H has {H.shape[1]} columns, but this {type(estimator).__name__} has "
-            f"{n_hidden} hidden units."
-        )
-    return H
-
-
-def check_visible_range(estimator, X, units=None):
-    """Warn once when Bernoulli visible units get values outside [0, 1].
-
-    A few rounding errors beyond the interval pass: ``MinMaxScaler`` returns
-    ``1 + 2**-52`` for half of all random data sets.
-    """
-    if (units or estimator.visible_units) != "bernoulli":
-        return
-    if (X.nnz if sp.issparse(X) else X.size) == 0:
-        return
-    lo, hi = _outofcore.value_range(X)
-    slack = 16 * np.finfo(X.dtype).eps
-    if lo < -slack or hi > 1 + slack:
-        warnings.warn(
-            f"{type(estimator).__name__} with visible_units='bernoulli' expects "
-            "data in [0, 1] (e.g. scaled by MinMaxScaler); values outside it are "
-            "treated as probabilities anyway. Use visible_units='gaussian' for "
-            "standardised real-valued data.",
-            UserWarning,
-            stacklevel=user_stacklevel(),
-        )
 
 
 class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

@@ -17,6 +17,7 @@ estimator behaves the same way.
 """
 
 import contextvars
+import functools
 import time
 import warnings
 from contextlib import contextmanager
@@ -691,3 +692,34 @@ def _print_epoch(est, loss, extra, validation, start):
         parts.append(f"validation score = {est.validation_scores_[-1]:.6f}")
     parts.append(f"time = {time.perf_counter() - start:.2f}s")
     print(", ".join(parts))
+
+
+def unchanged_on_error(method):
+    """Decorate ``fit``/``partial_fit``: if it raises, put the estimator's
+    attributes back as they were, so a failed call never leaves a half-fitted
+    model (``n_features_in_`` of data it was not fitted on, ``classes_`` without
+    weights), and cut the history lists (``loss_curve_``...) back to their
+    length. A cold ``fit`` thus leaves the estimator exactly as it was. Arrays
+    trained in place keep what training left in them: on divergence the weights
+    from before the call (``partial_fit``'s one epoch, warm starts, which keep a
+    copy), or a DBN pre-training layer's last finite epoch.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = dict(vars(self))
+        lengths = {
+            name: len(value)
+            for name, value in saved.items()
+            if name in _HISTORY and isinstance(value, list)
+        }
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(saved)
+            for name, length in lengths.items():
+                del saved[name][length:]
+            raise
+
+    return wrapper

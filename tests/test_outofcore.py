@@ -18,13 +18,12 @@ from skdbn import (
     RBMTransformer,
 )
 from skdbn._outofcore import (
-    astype,
     file_mapping,
     map_rows,
     row_blocks,
     take_rows,
-    validate,
 )
+from skdbn._validation import astype, validate
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-from .._base import Count
+from .._validation import Count
 
 # make_bars_and_stripes(n_samples=None) refuses to enumerate a larger X (bytes):
 # the 2 ** (size + 1) patterns grow so fast that size=22 already exhausts memory.
