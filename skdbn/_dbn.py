@@ -31,7 +31,7 @@ from ._validation import (
     astype,
     check_hidden,
     check_unchanged,
-    validate,
+    validate_fitted,
     validate_visible_data,
 )
 
@@ -360,9 +360,7 @@ class DBNTransformer(
             In the dtype of X; computed in row blocks of bounded size.
         """
         check_is_fitted(self)
-        X = validate(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        X = validate_fitted(self, X)
         layers = [rbm._params(X.dtype)[:2] for rbm in self.rbms_]
 
         def upward(block, out):
@@ -493,9 +491,7 @@ class DBNTransformer(
         (200,)
         """
         check_is_fitted(self)
-        X = validate(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        X = validate_fitted(self, X)
         betas = _ais.check_betas(n_betas)  # even when log Z is known
         if n_samples is None:  # before an AIS run that would be wasted
             _ais.check_exact_bound([rbm.components_.shape[0] for rbm in self.rbms_])

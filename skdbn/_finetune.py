@@ -45,6 +45,7 @@ from ._validation import (
     label_repr,
     require_classes,
     validate,
+    validate_fitted,
 )
 from .exceptions import CollapseWarning
 
@@ -326,13 +327,7 @@ class _BaseDBNNetwork(
         """
         if check_input:
             check_is_fitted(self)
-            X = validate(
-                self,
-                X,
-                accept_sparse="csr",
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
+            X = validate_fitted(self, X)
         n = len(self.coefs_) if output else len(self.coefs_) - 1
         coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_[:n]]
         intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_[:n]]

@@ -23,7 +23,7 @@ from ._validation import (
     astype,
     check_hidden,
     check_unchanged,
-    validate,
+    validate_fitted,
     validate_visible_data,
 )
 
@@ -59,6 +59,33 @@ AIS_CONSTRAINTS = {
 
 
 _STRUCTURE = ("n_components", "visible_units", "persistent")
+
+
+def _warn_if_ais_failed(result, floor, n_runs):
+    """Warn when an AIS estimate lies below ``floor``, a closed-form lower bound
+    of log Z, or when its runs disagree too much (its band reaches -inf)."""
+    # Margin: the floor can be within a hundredth of a nat of log Z, and
+    # float32 runs accumulate rounding.
+    if result.log_z_high < floor - 0.01 - 1e-4 * abs(floor):
+        warnings.warn(
+            f"AIS failed: its estimate log_partition_={result.log_z:.6g} (band "
+            f"up to {result.log_z_high:.6g}) is below {floor:.6g}, a lower bound "
+            "of log Z that holds for this model in closed form, so it is far "
+            "too low. The base-rate model starts from X's column means: pass "
+            "the training data (or data on its scale), or X=None, and use more "
+            "temperatures (n_betas) and runs.",
+            ConvergenceWarning,
+            stacklevel=user_stacklevel(),
+        )
+    elif n_runs > 1 and result.log_z_low == -np.inf:
+        warnings.warn(
+            f"AIS did not converge: the standard error of Z exceeds a third of "
+            f"Z (effective sample size {result.effective_sample_size:.1f} of "
+            f"{n_runs} runs), so log_partition_={result.log_z:.6g} may be far "
+            "off, usually too low. Use more temperatures (n_betas) and runs.",
+            ConvergenceWarning,
+            stacklevel=user_stacklevel(),
+        )
 
 
 class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -526,9 +553,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             In the dtype of X; computed in chunks of bounded size.
         """
         check_is_fitted(self)
-        X = validate(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        X = validate_fitted(self, X)
         return self._hidden_probs(X)
 
     def _hidden_probs(self, X):
@@ -569,9 +594,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         F : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        X = validate_fitted(self, X)
         W, b, a = self._params(X.dtype)
         units = self._units()
         return self._chunked(
@@ -671,19 +694,23 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         betas = _ais.check_betas(n_betas)  # even when unused, as n_runs is
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         if X is not None:  # validated even when enumeration does not need it
-            X = validate(
-                self,
-                X,
-                accept_sparse="csr",
-                dtype=(np.float64, np.float32),
-                reset=False,
-            )
+            X = validate_fitted(self, X)
         units = self._units()
         n_enum = min(W.shape) if units == "bernoulli" else W.shape[0]
         if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
             log_z = _ais.exact_log_partition(W, b, a, units)
             self.log_partition_, self.log_partition_bounds_ = log_z, (log_z, log_z)
             return self
+        result = self._run_ais(X, units, n_runs, betas, random_state)
+        self.log_partition_ = result.log_z
+        self.log_partition_bounds_ = (result.log_z_low, result.log_z_high)
+        _warn_if_ais_failed(result, _ais.log_partition_floor(W, b, a, units), n_runs)
+        return self
+
+    def _run_ais(self, X, units, n_runs, betas, random_state):
+        """AIS from the base-rate model of X (or of the visible biases); a
+        ValueError when it fails outright (an infinite or NaN estimate)."""
+        W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         base = None if X is None else _ais.base_rate_biases(X, units)
         # A failed run (overflow from X far off the model's scale) is reported
         # below by what it returns, not by NumPy's RuntimeWarnings.
@@ -698,7 +725,6 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 betas=betas,
                 generator=self._generator(random_state),
             )
-        floor = _ais.log_partition_floor(W, b, a, units)
         if not np.isfinite(result.log_z):
             raise ValueError(
                 f"AIS failed: its estimate of log Z is {result.log_z}. The base-rate "
@@ -707,31 +733,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
                 "training data (or data on its scale), or X=None to start from "
                 "the model's own visible biases."
             )
-        self.log_partition_ = result.log_z
-        self.log_partition_bounds_ = (result.log_z_low, result.log_z_high)
-        # Margin: the floor can be within a hundredth of a nat of log Z, and
-        # float32 runs accumulate rounding.
-        if result.log_z_high < floor - 0.01 - 1e-4 * abs(floor):
-            warnings.warn(
-                f"AIS failed: its estimate log_partition_={result.log_z:.6g} (band "
-                f"up to {result.log_z_high:.6g}) is below {floor:.6g}, a lower bound "
-                "of log Z that holds for this model in closed form, so it is far "
-                "too low. The base-rate model starts from X's column means: pass "
-                "the training data (or data on its scale), or X=None, and use more "
-                "temperatures (n_betas) and runs.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
-            )
-        elif n_runs > 1 and result.log_z_low == -np.inf:
-            warnings.warn(
-                f"AIS did not converge: the standard error of Z exceeds a third of "
-                f"Z (effective sample size {result.effective_sample_size:.1f} of "
-                f"{n_runs} runs), so log_partition_={result.log_z:.6g} may be far "
-                "off, usually too low. Use more temperatures (n_betas) and runs.",
-                ConvergenceWarning,
-                stacklevel=user_stacklevel(),
-            )
-        return self
+        return result
 
     @validate_params({"return_bounds": ["boolean"]}, prefer_skip_nested_validation=True)
     def log_likelihood(self, X, *, return_bounds=False):
@@ -813,9 +815,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             Gaussian units.
         """
         check_is_fitted(self)
-        v = validate(
-            self, v, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        v = validate_fitted(self, v)
         gen = self._generator(random_state)
         W, b, a = self._params(v.dtype)
         h = _cd.sample_bernoulli(_cd.hidden_probs(v, W, b), gen)

@@ -52,6 +52,14 @@ def validate(estimator, X, y="no_validation", **params):
     return out
 
 
+def validate_fitted(estimator, X):
+    """X for a fitted estimator's methods: float32 or float64 (CSR when sparse),
+    with the features it was fitted on (``check_is_fitted`` comes first)."""
+    return validate(
+        estimator, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+    )
+
+
 def checked_array(estimator, X, **params):
     """``sklearn.utils.check_array`` with the same extra checks as :func:`validate`.
 
