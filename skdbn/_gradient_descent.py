@@ -19,6 +19,7 @@ from sklearn.utils.validation import _check_sample_weight
 from . import _training
 from ._callsite import user_stacklevel
 from ._optimizers import SGD, Adam
+from ._state import plain_state, rebuilt_state
 from ._validation import label_repr
 
 GD_PARAMETER_CONSTRAINTS = {
@@ -54,6 +55,13 @@ class GradientDescentMixin:
 
     # What on_epoch callbacks see as the stage of this training.
     _training_stage = "training"
+
+    def __getstate__(self):
+        # The optimiser (kept for partial_fit) as arrays and builtins.
+        return plain_state(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(rebuilt_state(state))
 
     def _make_optimizer(self, params):
         if self.solver == "adam":

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
 from ._callsite import user_stacklevel
+from ._state import plain_state, rebuilt_state
 from ._training import unchanged_on_error
 from ._validation import (
     Count,
@@ -501,9 +502,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             for name in shared:
                 del state[name]
             state["_shared_with_trainer"] = shared
-        return state
+        return plain_state(state)  # the trainer as arrays and builtins
 
     def __setstate__(self, state):
+        state = rebuilt_state(state)
         shared = state.pop("_shared_with_trainer", ())
         super().__setstate__(state)
         if shared:

@@ -4,10 +4,13 @@ Loading a pickle (``joblib.load``) runs whatever code the file asks for, so a
 model file from someone else is as dangerous as a program from them. The files
 written here use skops' format (:mod:`skops.io`), which stores arrays and plain
 values and rebuilds objects only from types it is told to trust. :func:`load`
-trusts skdbn's own estimators and their internal state, the few scikit-learn
-types a model written by skdbn legitimately contains (pipelines, scalers, a label
-binarizer) and NumPy arrays and generators; a file that carries any other type is
-refused before anything in it is built.
+trusts skdbn's own estimators (stored by their public names, ``skdbn.DBNClassifier``,
+with their training state as arrays and plain values, so that a file does not
+depend on where a private helper lives), the few scikit-learn types a model
+written by skdbn legitimately contains (pipelines, scalers, a label binarizer)
+and NumPy arrays and generators; a file that carries any other type is refused
+before anything in it is built. Files written by earlier versions, which named
+the estimators' private modules and helpers, load too.
 
 joblib pickling keeps working for your own files (``joblib.dump(model, path)``);
 use this module for files you share or receive.
@@ -56,16 +59,13 @@ _FORMAT_VERSION = 1
 #: Types that :func:`load` rebuilds from a file, beyond plain values and arrays.
 TRUSTED_TYPES = frozenset(
     {
-        # skdbn's estimators and the training state they keep for partial_fit.
-        "skdbn._logistic.LogisticRegressionGD",
-        "skdbn._rbm.RBMTransformer",
-        "skdbn._dbn.DBNTransformer",
-        "skdbn._finetune.DBNClassifier",
-        "skdbn._finetune.DBNRegressor",
-        "skdbn._cd.RBMTrainer",
-        "skdbn._cd.RBMObjective",
-        "skdbn._optimizers.SGD",
-        "skdbn._optimizers.Adam",
+        # skdbn's estimators, by their public names (their training state is
+        # stored as arrays and plain values).
+        "skdbn.LogisticRegressionGD",
+        "skdbn.RBMTransformer",
+        "skdbn.DBNTransformer",
+        "skdbn.DBNClassifier",
+        "skdbn.DBNRegressor",
         # scikit-learn types in skdbn's models and in the CLI's pipelines.
         "sklearn.pipeline.Pipeline",
         "sklearn.preprocessing._data.MinMaxScaler",
@@ -75,6 +75,22 @@ TRUSTED_TYPES = frozenset(
         "sklearn.compose._target.TransformedTargetRegressor",
     }
 )
+
+# Files written before skdbn stored its estimators by their public names and
+# their training state as plain values name these classes, by the paths they had
+# then; load reads them as the classes they are now (the state's private
+# helpers may move again: only this table follows them). save never writes them.
+_LEGACY_PATHS = {
+    "skdbn._logistic.LogisticRegressionGD": "skdbn.LogisticRegressionGD",
+    "skdbn._rbm.RBMTransformer": "skdbn.RBMTransformer",
+    "skdbn._dbn.DBNTransformer": "skdbn.DBNTransformer",
+    "skdbn._finetune.DBNClassifier": "skdbn.DBNClassifier",
+    "skdbn._finetune.DBNRegressor": "skdbn.DBNRegressor",
+    "skdbn._cd.RBMTrainer": "RBMTrainer",
+    "skdbn._cd.RBMObjective": "RBMObjective",
+    "skdbn._optimizers.SGD": "SGD",
+    "skdbn._optimizers.Adam": "Adam",
+}
 
 # How skops stores plain values, arrays and NumPy generators (no code runs).
 _VALUE_NODES = {
@@ -199,9 +215,9 @@ def save(model, path, *, metadata=None):
         raise FileNotFoundError(
             f"Cannot write {path}: the folder {path.parent} does not exist."
         )
-    data = _skops().dumps(envelope)
+    data = _renamed(_skops().dumps(envelope), _public_path)
     # The audit load runs, run now: never write a file that load refuses.
-    _, refused = _audit_schema(_read_schema(io.BytesIO(data), path))
+    _, refused = _audit_schema(_read_schema(io.BytesIO(data), path), legacy=False)
     if refused:
         raise UntrustedModelError(
             f"Not writing {path}: skdbn.io.load would refuse it, as it holds types "
@@ -215,6 +231,64 @@ def save(model, path, *, metadata=None):
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def _public_path(module, name):
+    """skdbn's estimators under ``skdbn``, where users import them: a file does
+    not depend on the private module that defines a class."""
+    import skdbn
+
+    public = getattr(skdbn, name, None) if module.startswith("skdbn.") else None
+    if isinstance(public, type) and public.__module__ == module:
+        return "skdbn", name
+    return module, name
+
+
+def _current_path(module, name):
+    """Where a class named in an older file (``_LEGACY_PATHS``) is now."""
+    new = _LEGACY_PATHS.get(f"{module}.{name}")
+    if new is None:
+        return module, name
+    if "." not in new:  # a private helper of the training state
+        from ._state import KINDS
+
+        return KINDS[new].__module__, new
+    return tuple(new.rsplit(".", 1))
+
+
+def _renamed(data, rename):
+    """The skops archive ``data`` (bytes) with each object's ``(module, class)``
+    in its schema replaced by ``rename(module, class)``; unchanged archives are
+    returned as they are."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        schema = json.loads(archive.read("schema.json"))
+        if not _rename_nodes(schema, rename):
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as copy:
+            for item in archive.infolist():
+                if item.filename == "schema.json":
+                    copy.writestr(item, json.dumps(schema))
+                else:
+                    copy.writestr(item, archive.read(item.filename))
+    return out.getvalue()
+
+
+def _rename_nodes(node, rename):
+    """Rename in place every object node of a schema; whether any changed."""
+    changed = False
+    if isinstance(node, dict):
+        if node.get("__loader__") == "ObjectNode" and "__module__" in node:
+            new = rename(node["__module__"], node["__class__"])
+            if new != (node["__module__"], node["__class__"]):
+                node["__module__"], node["__class__"] = new
+                changed = True
+        for value in node.values():
+            changed = _rename_nodes(value, rename) or changed
+    elif isinstance(node, list):
+        for value in node:
+            changed = _rename_nodes(value, rename) or changed
+    return changed
 
 
 def _check_metadata(metadata):
@@ -255,10 +329,10 @@ def _types(node, found):
     return found
 
 
-def _is_allowed(module, name, loader):
+def _is_allowed(module, name, loader, legacy=True):
     full = f"{module}.{name}"
     if loader == "ObjectNode":
-        return full in TRUSTED_TYPES
+        return full in TRUSTED_TYPES or (legacy and full in _LEGACY_PATHS)
     if loader == "TypeNode":
         return name in _TYPE_NAMES if module == "builtins" else _is_scalar(module, name)
     if loader == "NdArrayNode" and _is_scalar(module, name):
@@ -301,10 +375,15 @@ def _starts_as_zip(source):
         return f.read(4) == b"PK\x03\x04"
 
 
-def _audit_schema(schema):
+def _audit_schema(schema, legacy=True):
+    """The object types a schema names, and those refused (``legacy``: the
+    classes of files written before this layout are accepted, as load reads
+    them; save never writes them)."""
     found = _types(schema, set())
     names = sorted({f"{m}.{c}" for m, c, _ in found})
-    refused = sorted({f"{m}.{c}" for m, c, lo in found if not _is_allowed(m, c, lo)})
+    refused = sorted(
+        {f"{m}.{c}" for m, c, lo in found if not _is_allowed(m, c, lo, legacy)}
+    )
     return names, refused
 
 
@@ -394,7 +473,7 @@ def load(path, *, return_metadata=False):
         )
     skops = _skops()
     try:
-        envelope = skops.load(path, trusted=[n for n in found if n in TRUSTED_TYPES])
+        envelope = _load_envelope(skops, path, found)
     except skops.exceptions.UntrustedTypesFoundException as error:
         # Anything skops itself distrusts is refused the same way.
         raise UntrustedModelError(f"Refusing to load {path}: {error}") from None
@@ -415,6 +494,16 @@ def load(path, *, return_metadata=False):
         metadata.setdefault("sklearn_version", envelope.get("sklearn_version"))
         return envelope["model"], metadata
     return envelope["model"]
+
+
+def _load_envelope(skops, path, found):
+    """What skops builds from the audited file ``path`` (whose object types are
+    ``found``): a file of an older layout is read with its classes renamed."""
+    if not any(name in _LEGACY_PATHS for name in found):
+        return skops.load(path, trusted=[n for n in found if n in TRUSTED_TYPES])
+    data = _renamed(path.read_bytes(), _current_path)
+    trusted = {".".join(_current_path(*name.rsplit(".", 1))) for name in found}
+    return skops.loads(data, trusted=sorted(trusted - _VALUE_CLASSES))
 
 
 def _check_format_version(schema, path):

@@ -28,6 +28,7 @@ LAYERS = {
         "skdbn._cd",
         "skdbn._ais",
         "skdbn._training",
+        "skdbn._state",
     ],
     "estimators": [
         "skdbn._base",

@@ -79,3 +79,26 @@ def test_old_command_line_model_predicts_as_it_did(capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert out == EXPECTED["cli_pipeline"]["predict_proba_csv"]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_new_model_files_name_public_classes_only(tmp_path):
+    """A file names skdbn's estimators by their public names and holds their
+    training state as arrays and plain values: no private class path, so that
+    moving a private module breaks no file."""
+    from skdbn import DBNClassifier, DBNTransformer, LogisticRegressionGD
+    from skdbn.io import save
+
+    X, y = _data()
+    models = [
+        DBNTransformer((6, 4), rbm_n_iter=1, random_state=0).fit(X),
+        DBNClassifier((6,), rbm_n_iter=1, max_iter=2, random_state=0).fit(X, y),
+        LogisticRegressionGD(solver="adam", max_iter=2).fit(X, y),
+    ]
+    for model in models:
+        save(model, tmp_path / "model.skops")
+        names = [n for n in audit(tmp_path / "model.skops")[0] if "skdbn" in n]
+        assert names and all(n.count(".") == 1 for n in names), names
+        loaded = load(tmp_path / "model.skops")
+        method = "transform" if hasattr(model, "transform") else "predict_proba"
+        assert_allclose(getattr(loaded, method)(X), getattr(model, method)(X))
