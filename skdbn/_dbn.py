@@ -22,7 +22,6 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import store_init_arguments
 from ._callsite import user_stacklevel
 from ._rbm import AIS_CONSTRAINTS, SAMPLING_CONSTRAINTS, RBMTransformer
 from ._training import unchanged_on_error
@@ -73,6 +72,24 @@ def check_layer_sizes(hidden_layer_sizes):
     if (sizes < 1).any():
         raise ValueError(f"hidden_layer_sizes must be >= 1, got {hidden_layer_sizes}.")
     return tuple(int(s) for s in sizes)
+
+
+def upward_pass(rbms, X):
+    """The mean-field upward pass: hidden probabilities of the top of ``rbms``
+    (fitted RBMTransformers, bottom first) for validated X, in X's dtype and in
+    row blocks of bounded size (every layer of a block before the next block);
+    X itself for no layers."""
+    if not rbms:
+        return X
+    layers = [rbm._params(X.dtype)[:2] for rbm in rbms]
+
+    def upward(block, out):
+        for W, b in layers[:-1]:
+            block = _cd.hidden_probs(block, W, b)
+        return _cd.hidden_probs(block, *layers[-1], out=out)
+
+    width = max(W.shape[0] for W, _ in layers)
+    return _outofcore.map_rows(upward, X, layers[-1][0].shape[0], width=width)
 
 
 class PretrainingMixin:
@@ -238,7 +255,21 @@ class DBNTransformer(
         random_state=None,
         verbose=0,
     ):
-        store_init_arguments(self, locals())
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.visible_units = visible_units
+        self.rbm_learning_rate = rbm_learning_rate
+        self.rbm_n_iter = rbm_n_iter
+        self.rbm_batch_size = rbm_batch_size
+        self.rbm_k = rbm_k
+        self.rbm_persistent = rbm_persistent
+        self.rbm_momentum = rbm_momentum
+        self.rbm_final_momentum = rbm_final_momentum
+        self.rbm_momentum_switch = rbm_momentum_switch
+        self.rbm_weight_decay = rbm_weight_decay
+        self.rbm_sparsity_target = rbm_sparsity_target
+        self.rbm_sparsity_cost = rbm_sparsity_cost
+        self.random_state = random_state
+        self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
@@ -360,16 +391,7 @@ class DBNTransformer(
             In the dtype of X; computed in row blocks of bounded size.
         """
         check_is_fitted(self)
-        X = validate_fitted(self, X)
-        layers = [rbm._params(X.dtype)[:2] for rbm in self.rbms_]
-
-        def upward(block, out):
-            for W, b in layers[:-1]:
-                block = _cd.hidden_probs(block, W, b)
-            return _cd.hidden_probs(block, *layers[-1], out=out)
-
-        width = max(W.shape[0] for W, _ in layers)
-        return _outofcore.map_rows(upward, X, layers[-1][0].shape[0], width=width)
+        return upward_pass(self.rbms_, validate_fitted(self, X))
 
     def inverse_transform(self, H):
         """Top-down pass: from top-layer states to visible means.
@@ -498,11 +520,11 @@ class DBNTransformer(
         seed = check_random_state(random_state).randint(2**31 - 1, size=4)
         top = self.rbms_[-1]
         if not hasattr(top, "log_partition_"):
-            H = X
-            for rbm in self.rbms_[:-1]:
-                H = rbm._hidden_probs(H)
             top.estimate_log_partition(
-                H, n_runs=n_runs, n_betas=betas, random_state=seed[0]
+                upward_pass(self.rbms_[:-1], X),
+                n_runs=n_runs,
+                n_betas=betas,
+                random_state=seed[0],
             )
         layers = [rbm._params(X.dtype) for rbm in self.rbms_]
         return _ais.dbn_lower_bound(

@@ -28,7 +28,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _network, _outofcore, _training
 from ._activations import binary_log_proba, log_sigmoid, log_softmax
-from ._base import store_init_arguments
 from ._callsite import user_stacklevel
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._gradient_descent import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
@@ -210,8 +209,41 @@ class _BaseDBNNetwork(
         random_state=None,
         verbose=0,
     ):
-        # Both subclasses share these parameters and defaults.
-        store_init_arguments(self, locals())
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.pretrain = pretrain
+        self.visible_units = visible_units
+        self.rbm_learning_rate = rbm_learning_rate
+        self.rbm_n_iter = rbm_n_iter
+        self.rbm_batch_size = rbm_batch_size
+        self.rbm_k = rbm_k
+        self.rbm_persistent = rbm_persistent
+        self.rbm_momentum = rbm_momentum
+        self.rbm_final_momentum = rbm_final_momentum
+        self.rbm_momentum_switch = rbm_momentum_switch
+        self.rbm_weight_decay = rbm_weight_decay
+        self.rbm_sparsity_target = rbm_sparsity_target
+        self.rbm_sparsity_cost = rbm_sparsity_cost
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.alpha = alpha
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.shuffle = shuffle
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
 
     _parameter_constraints = {
         **PRETRAINING_CONSTRAINTS,

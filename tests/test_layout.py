@@ -31,7 +31,6 @@ LAYERS = {
         "skdbn._state",
     ],
     "estimators": [
-        "skdbn._base",
         "skdbn._gradient_descent",
         "skdbn._logistic",
         "skdbn._rbm",
@@ -116,3 +115,20 @@ def test_the_math_core_imports_no_estimator_module():
         if _layer(name) in ("errors", "core"):
             imported = _imports(name, path, is_package)
             assert all(_layer(m) in ("errors", "core") for m in imported), name
+
+
+def test_the_rbm_parameters_have_one_default():
+    """scikit-learn wants every parameter in each estimator's own signature, so
+    the rbm_* parameters are listed by DBNTransformer and by the DBN networks;
+    their defaults must stay one and the same."""
+    import inspect
+
+    from skdbn import DBNClassifier, DBNRegressor, DBNTransformer
+
+    def defaults(cls):
+        parameters = inspect.signature(cls).parameters.values()
+        return {p.name: p.default for p in parameters if p.name.startswith("rbm_")}
+
+    shared = defaults(DBNTransformer)
+    assert len(shared) == 11
+    assert defaults(DBNClassifier) == shared == defaults(DBNRegressor)
