@@ -1,7 +1,7 @@
 """skdbn: Restricted Boltzmann Machines and Deep Belief Networks for scikit-learn."""
 
 from ._dbn import DBNTransformer
-from ._finetune import DBNClassifier, DBNRegressor
+from ._dbn_network import DBNClassifier, DBNRegressor
 from ._logistic import LogisticRegressionGD
 from ._rbm import RBMTransformer
 from ._training import EpochEnd, on_epoch

@@ -35,7 +35,7 @@ LAYERS = {
         "skdbn._logistic",
         "skdbn._rbm",
         "skdbn._dbn",
-        "skdbn._finetune",
+        "skdbn._dbn_network",
     ],
     # The package's public names: what files and the face may import.
     "public": ["skdbn"],
