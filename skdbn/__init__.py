@@ -1,7 +1,8 @@
 """skdbn: Restricted Boltzmann Machines and Deep Belief Networks for scikit-learn."""
 
 from ._dbn import DBNTransformer
-from ._dbn_network import DBNClassifier, DBNRegressor
+from ._dbn_classifier import DBNClassifier
+from ._dbn_regressor import DBNRegressor
 from ._logistic import LogisticRegressionGD
 from ._rbm import RBMTransformer
 from ._training import EpochEnd, on_epoch

@@ -1,54 +1,36 @@
-"""DBNClassifier and DBNRegressor: a pre-trained stack fine-tuned by backprop.
+"""What DBNClassifier and DBNRegressor share: pre-training, then fine-tuning.
 
 Pre-training is :class:`skdbn._dbn.PretrainingMixin` (one RBM per hidden layer);
 fine-tuning adds an output layer and trains the whole network with
 :class:`skdbn._network.NetworkObjective` through the shared training loop
-(:class:`skdbn._base.GradientDescentMixin`), exactly as LogisticRegressionGD does
-with no hidden layer.
+(:class:`skdbn._gradient_descent.GradientDescentMixin`), exactly as
+LogisticRegressionGD does with no hidden layer. The estimators themselves are
+in ``_dbn_classifier.py`` and ``_dbn_regressor.py``; their parameters and
+shared attributes are documented once here (``FINE_TUNING_DOC``).
 """
 
-import warnings
 from numbers import Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
-    ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
-    RegressorMixin,
     TransformerMixin,
-    _fit_context,
 )
-from sklearn.metrics import r2_score
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _outofcore, _training
-from ._activations import binary_log_proba, log_sigmoid, log_softmax
-from ._callsite import user_stacklevel
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._gradient_descent import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
-from ._training import unchanged_on_error
 from ._validation import (
     astype,
-    check_classes,
-    check_labels_in,
-    check_same_classes,
-    check_two_classes,
     check_unchanged,
     check_visible_range,
-    classification_labels,
-    label_repr,
-    require_classes,
-    validate,
     validate_fitted,
 )
-from .exceptions import CollapseWarning
 
-_FINE_TUNING_DOC = """
+FINE_TUNING_DOC = """
     pretrain : bool, default=True
         Pre-train the hidden layers as a DBN before fine-tuning; ``False`` starts
         from random (Glorot) weights, which makes the ablation one parameter.
@@ -117,7 +99,7 @@ _FINE_TUNING_DOC = """
         Print progress of pre-training and one line per fine-tuning epoch.
 """
 
-_FINE_TUNING_ATTRIBUTES = """
+FINE_TUNING_ATTRIBUTES = """
     coefs_ : list of ndarray
         Weights of each layer after fine-tuning; ``coefs_[i]`` has shape
         ``(n_units_in, n_units_out)`` (the RBM's ``components_`` transposed).
@@ -159,7 +141,7 @@ def _glorot(rng, fan_in, fan_out, dtype):
     return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
 
 
-class _BaseDBNNetwork(
+class BaseDBNNetwork(
     PretrainingMixin,
     GradientDescentMixin,
     ClassNamePrefixFeaturesOutMixin,
@@ -390,454 +372,4 @@ class _BaseDBNNetwork(
         tags.input_tags.sparse = True
         # transform() returns the top hidden layer, in the network's dtype.
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
-
-class DBNClassifier(ClassifierMixin, _BaseDBNNetwork):
-    __doc__ = (
-        """Deep Belief Network classifier: RBM pre-training, then backprop.
-
-    The hidden layers are first pre-trained greedily as a DBN (one RBM per layer,
-    unsupervised), then an output layer is added and the whole network is
-    fine-tuned on the labels by backpropagation of the cross-entropy: a softmax
-    for several classes, one sigmoid for two, and independent sigmoids for
-    multi-label targets (an indicator matrix). Fine-tuning parameters have
-    MLPClassifier's names and meanings.
-
-    Read more in the :ref:`User Guide <dbn>`.
-
-    Parameters
-    ----------
-    hidden_layer_sizes : int or tuple of int, default=(256, 128)
-        Hidden units of each layer, bottom to top.
-"""
-        + _FINE_TUNING_DOC
-        + """
-    Attributes
-    ----------
-    classes_ : ndarray or list of ndarray
-        Class labels (for multi-label targets, the label indices).
-"""
-        + _FINE_TUNING_ATTRIBUTES
-        + """
-    See Also
-    --------
-    DBNTransformer : The unsupervised stack alone.
-    sklearn.neural_network.MLPClassifier : The same network without pre-training.
-
-    Notes
-    -----
-    If fine-tuning ends predicting one class for every training sample although
-    the data has several, a :class:`~sklearn.exceptions.ConvergenceWarning` says
-    so (usually the learning rate is too large or the inputs are not scaled),
-    after ``fit`` and after every ``partial_fit`` call (on that call's data).
-
-    There is no ``sample_weight``: the common checks ask integer weights to give
-    the model that repeated samples give, which stochastic pre-training and
-    shuffled mini-batches cannot do. To weight samples, resample them in
-    proportion to the weights, or fit :class:`LogisticRegressionGD` (which takes
-    ``sample_weight``) on :class:`DBNTransformer` features.
-
-    Recommended settings for MNIST-sized images (pixels scaled to [0, 1]), which
-    reach 0.981 test accuracy on average when trained on 8,000 MNIST digits and
-    tested on 2,000 (random_state 0-5, one or two BLAS threads: 0.9785-0.985;
-    MLPClassifier with the same layers and epochs: 0.970, 0.968-0.9735; see
-    ``benchmarks/bench_dbn.py``)::
-
-        DBNClassifier(
-            hidden_layer_sizes=(500, 500),
-            rbm_n_iter=10, rbm_batch_size=40, rbm_learning_rate=0.15,
-            solver="sgd", learning_rate_init=0.4, momentum=0.9,
-            batch_size=100, max_iter=30, dropout=0.3, alpha=0.0,
-        )
-
-    Pre-trained sigmoid layers tolerate, and profit from, a large fine-tuning
-    step with Nesterov momentum. Dropout does the regularising: the default L2
-    penalty gives the same test accuracies here and costs two passes over the
-    weights per mini-batch (a tenth of fine-tuning time), hence ``alpha=0``.
-    Adam with ``learning_rate_init=0.01`` (the default) suits small data such as
-    scikit-learn's digits (0.982 in shuffled 5-fold cross-validation).
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from skdbn import DBNClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = DBNClassifier(hidden_layer_sizes=(64,), max_iter=50, random_state=0)
-    >>> clf.fit(X[:1500] / 16, y[:1500]).score(X[1500:] / 16, y[1500:]) > 0.9
-    True
-    """
-    )
-
-    def _encode(self, y, classes=None):
-        """Targets as a float matrix; sets ``classes_`` and the output type.
-
-        ``classes`` (``partial_fit``'s first call) lists the labels; for an
-        indicator matrix, as for MLPClassifier, they are its column indices,
-        which become ``classes_``.
-        """
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        labels = classification_labels(y)
-        multilabel = type_of_target(y) == "multilabel-indicator"
-        if not hasattr(self, "_label_binarizer") or classes is not None:
-            allowed = labels if classes is None else check_classes(classes)
-            if not multilabel:
-                check_two_classes(allowed, "DBNClassifier")
-            self._label_binarizer = LabelBinarizer().fit(y if multilabel else allowed)
-            self.classes_ = self._label_binarizer.classes_
-            multiclass = self._label_binarizer.y_type_ == "multiclass"
-            self.out_activation_ = "softmax" if multiclass else "sigmoid"
-        else:
-            allowed = self.classes_
-            if multilabel != (self._label_binarizer.y_type_ == "multilabel-indicator"):
-                kinds = ("class labels", "a multilabel indicator matrix")
-                raise ValueError(
-                    f"y is {kinds[multilabel]}, but this model was fitted on "
-                    f"{kinds[not multilabel]}."
-                )
-        check_labels_in(labels, allowed)
-        if multilabel:
-            # LabelBinarizer passes the matrix through: a target of 2 has no
-            # cross-entropy minimum (MLPClassifier's cast to bool hides it).
-            values = np.unique(y.data if sp.issparse(y) else y)
-            if not np.isin(values, (0, 1)).all():
-                raise ValueError(
-                    "A multilabel indicator matrix y must hold only 0 and 1 (or "
-                    f"False and True); got the values {values}."
-                )
-        return y, self._label_binarizer.transform(y)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
-    def fit(self, X, y):
-        """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data; in [0, 1] for Bernoulli visible units. float32 data
-            trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a binary indicator matrix for multi-label targets.
-
-        Returns
-        -------
-        self : DBNClassifier
-            The fitted classifier.
-        """
-        warm = self.warm_start and hasattr(self, "coefs_")
-        X, y = self._validate_Xy(X, y, reset=not warm)
-        if not warm:
-            self.__dict__.pop("_label_binarizer", None)
-        y, Y = self._encode(y)
-        self._fit(X, Y.astype(X.dtype))
-        self._check_collapse(X, y)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
-    def partial_fit(self, X, y, classes=None):
-        """One epoch of fine-tuning on ``(X, y)``.
-
-        The first call initialises the network (pre-training on this ``X`` when
-        ``pretrain=True``) and needs ``classes``; every call then runs one
-        fine-tuning epoch over the mini-batches of ``(X, y)``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-        classes : array-like of shape (n_classes,), default=None
-            Every class that will ever be seen; required on the first call. For
-            a multi-label indicator matrix y, its column indices (``0`` to
-            ``n_labels - 1``), as for MLPClassifier.
-
-        Returns
-        -------
-        self : DBNClassifier
-            The updated classifier.
-        """
-        self._check_incremental()
-        first = not hasattr(self, "coefs_")
-        if first:
-            require_classes(classes)
-        X, y = self._validate_Xy(X, y, reset=first)
-        if first:
-            self.__dict__.pop("_label_binarizer", None)
-        else:
-            check_same_classes(classes, self.classes_)
-        y, Y = self._encode(y, classes if first else None)
-        self._fit(X, Y.astype(X.dtype), incremental=True)
-        self._check_collapse(X, y)
-        return self
-
-    def _validate_Xy(self, X, y, reset):
-        return validate(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            reset=reset,
-        )
-
-    def _validation_score(self, objective, X, Y, sample_weight):
-        P = _network.forward(
-            X, self.coefs_, self.intercepts_, "sigmoid", self.out_activation_
-        )[-1]
-        if self.out_activation_ == "softmax":
-            correct = P.argmax(axis=1) == Y.argmax(axis=1)
-        else:
-            correct = ((P > 0.5) == (Y > 0.5)).all(axis=1)
-        return float(np.average(correct, weights=sample_weight))
-
-    def _check_collapse(self, X, y):
-        """Warn when fine-tuning predicts one class for every training sample."""
-        if self._multilabel or not self.n_iter_:
-            return
-        # A healthy network shows two classes within a few hundred rows: look at
-        # a spread of 500 first, and at every row only if they all agree.
-        step = max(X.shape[0] // 500, 1)
-        for rows in (slice(None, None, step), slice(None)):
-            P = self._forward(X[rows], check_input=False)
-            index = P.argmax(axis=1) if P.shape[1] > 1 else (P[:, 0] > 0.5).astype(int)
-            predicted = np.unique(index)
-            if predicted.size > 1 or step == 1:
-                break
-        if predicted.size == 1 and np.unique(y).size > 1:
-            label = self.classes_[predicted[0]]
-            pretrain = "" if self.pretrain else ", or pretrain=True"
-            warning = CollapseWarning(
-                "DBNClassifier fine-tuning collapsed: it predicts the single class "
-                f"{label_repr(label)} for every training sample. The learning rate "
-                f"(learning_rate_init={self.learning_rate_init}) may be too large, "
-                "the inputs unscaled (Bernoulli units want [0, 1]), or training too "
-                "short; try a smaller learning_rate_init (0.003), scaled inputs, "
-                f"a smaller batch_size or more max_iter{pretrain}.",
-                estimator=type(self).__name__,
-                label=label.item() if isinstance(label, np.generic) else label,
-                learning_rate_init=self.learning_rate_init,
-                pretrain=self.pretrain,
-            )
-            warnings.warn(warning, stacklevel=user_stacklevel())
-
-    def predict_proba(self, X):
-        """Class probabilities.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Rows sum to one, except for multi-label targets (one independent
-            probability per label).
-        """
-        check_is_fitted(self)
-        if self.out_activation_ == "softmax":
-            return self._forward(X)
-        # Sigmoid outputs from their logarithms: tiny probabilities stay accurate.
-        return np.exp(self.predict_log_proba(X))
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`, computed from the logits.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        H = self._forward(X, output=False)
-        Z = H @ self.coefs_[-1] + self.intercepts_[-1]
-        if self.out_activation_ == "softmax":
-            return log_softmax(Z)
-        if self._label_binarizer.y_type_ == "binary":
-            return binary_log_proba(Z[:, 0])
-        return log_sigmoid(Z)
-
-    def predict(self, X):
-        """Predicted class (or label indicators for multi-label targets).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        """
-        P = self._forward(X)
-        if self.out_activation_ == "softmax":
-            return self.classes_[P.argmax(axis=1)]
-        return self._label_binarizer.inverse_transform((P > 0.5).astype(int))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
-
-
-class DBNRegressor(RegressorMixin, _BaseDBNNetwork):
-    __doc__ = (
-        """Deep Belief Network regressor: RBM pre-training, then backprop.
-
-    The same pre-training as :class:`DBNClassifier`, then a linear output layer
-    fine-tuned on the squared error; several targets are fitted at once.
-    Fine-tuning parameters have MLPRegressor's names and meanings; the output
-    biases start at the targets' means (MLPRegressor's start at random values),
-    so targets far from zero train as well as centred ones, though standardised
-    targets (``TransformedTargetRegressor`` with a ``StandardScaler``) may still
-    train faster, as for MLPRegressor. The loss is
-    ``0.5 * sum_k (y_k - f_k(x)) ** 2`` averaged over the samples, the objective
-    whose gradient both follow; with several targets MLPRegressor reports it
-    divided by their number, so ``loss_curve_`` and the scale on which ``tol``
-    acts differ from its by that factor.
-
-    Read more in the :ref:`User Guide <dbn>`.
-
-    Parameters
-    ----------
-    hidden_layer_sizes : int or tuple of int, default=(256, 128)
-        Hidden units of each layer, bottom to top.
-"""
-        + _FINE_TUNING_DOC
-        + """
-    Attributes
-    ----------
-"""
-        + _FINE_TUNING_ATTRIBUTES
-        + """
-    See Also
-    --------
-    DBNClassifier : The classifier with the same pre-training.
-    sklearn.neural_network.MLPRegressor : The same network without pre-training.
-
-    Notes
-    -----
-    There is no ``sample_weight``, for the reason given in
-    :class:`DBNClassifier`'s Notes: resample the data in proportion to the
-    weights instead.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skdbn import DBNRegressor
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.rand(200, 5)
-    >>> y = X @ [1.0, -2.0, 0.5, 0.0, 1.0]
-    >>> reg = DBNRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
-    >>> reg.fit(X, y).score(X, y) > 0.9
-    True
-    """
-    )
-
-    _what_to_scale = "the input features or the targets"  # in divergence advice
-
-    def _validate_Xy(self, X, y, reset):
-        """Validated X and y as a 2-D float matrix; remembers whether y was 1-D."""
-        if sp.issparse(y):  # validate_data lets it through with multi_output=True
-            raise TypeError(
-                "Sparse data was passed for y, but dense data is required. Use "
-                "'.toarray()' to convert to a dense numpy array."
-            )
-        X, y = validate(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=(np.float64, np.float32),
-            multi_output=True,
-            y_numeric=True,
-            reset=reset,
-        )
-        if reset:
-            self._y_1d = y.ndim == 1
-        Y = astype(y.reshape(-1, 1) if y.ndim == 1 else y, X.dtype, input_name="y")
-        with np.errstate(over="ignore", invalid="ignore"):
-            deviations = Y - Y.mean(axis=0, dtype=np.float64)
-            spread = np.vdot(deviations, deviations)
-        if not spread < np.finfo(Y.dtype).max:
-            raise ValueError(
-                f"y has values too far apart for {Y.dtype} (up to "
-                f"{np.abs(Y).max():.3g} in absolute value): the squared errors "
-                "that training minimises would overflow. Scale the targets, e.g. "
-                "with TransformedTargetRegressor(regressor, transformer="
-                "StandardScaler())."
-            )
-        return X, Y
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
-    def fit(self, X, y):
-        """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-
-        Returns
-        -------
-        self : DBNRegressor
-            The fitted regressor.
-        """
-        warm = self.warm_start and hasattr(self, "coefs_")
-        X, Y = self._validate_Xy(X, y, reset=not warm)
-        self.out_activation_ = "identity"
-        return self._fit(X, Y)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    @unchanged_on_error
-    def partial_fit(self, X, y):
-        """One epoch of fine-tuning (the first call also initialises the network).
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_targets)
-
-        Returns
-        -------
-        self : DBNRegressor
-            The updated regressor.
-        """
-        self._check_incremental()
-        first = not hasattr(self, "coefs_")
-        X, Y = self._validate_Xy(X, y, reset=first)
-        self.out_activation_ = "identity"
-        return self._fit(X, Y, incremental=True)
-
-    def _initial_output_bias(self, Y):
-        # The best constant prediction: the network then learns the deviations,
-        # and the fit is the same for targets shifted by any constant.
-        return Y.mean(axis=0, dtype=np.float64)
-
-    def _validation_score(self, objective, X, Y, sample_weight):
-        P = _network.forward(X, self.coefs_, self.intercepts_, "sigmoid", "identity")
-        return r2_score(Y, P[-1], sample_weight=sample_weight)
-
-    def predict(self, X):
-        """Predicted targets.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-        """
-        P = self._forward(X)
-        return P[:, 0] if self._y_1d else P
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
         return tags

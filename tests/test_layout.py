@@ -36,6 +36,8 @@ LAYERS = {
         "skdbn._rbm",
         "skdbn._dbn",
         "skdbn._dbn_network",
+        "skdbn._dbn_classifier",
+        "skdbn._dbn_regressor",
     ],
     # The package's public names: what files and the face may import.
     "public": ["skdbn"],
