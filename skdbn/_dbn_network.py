@@ -22,7 +22,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _outofcore, _training
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
-from ._gradient_descent import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._gradient_descent import (
+    GD_PARAMETER_CONSTRAINTS,
+    GradientDescentMixin,
+    training_call,
+)
 from ._validation import (
     astype,
     check_unchanged,
@@ -321,16 +325,16 @@ class BaseDBNNetwork(
         """Initialise (pre-train) or go on from the current weights, then
         fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
         rng = self._training_rng(incremental)
-        if not hasattr(self, "coefs_") or not (incremental or self.warm_start):
+        call = training_call(hasattr(self, "coefs_"), incremental, self.warm_start)
+        if call == "initialise":
             if self._initialize(X, Y, rng):  # Ctrl-C during pre-training
                 return self
         else:
             self._check_continuation(Y.shape[1], incremental)
             dtype = self.coefs_[0].dtype
             X, Y = astype(X, dtype), astype(Y, dtype, input_name="y")
-            if not incremental:  # the curves go on; n_iter_ counts this fit
-                self.n_iter_ = 0
-                _training.restart_stopping(self, early_stopping=self.early_stopping)
+            if call == "warm start":
+                self._restart_for_warm_start()
         return self._fine_tune(X, Y, rng, incremental)
 
     def _forward(self, X, output=True, check_input=True):

@@ -50,6 +50,30 @@ GD_PARAMETER_CONSTRAINTS = {
 }
 
 
+# What a call does with a model that is already there, decided once at its start
+# (as MLPClassifier._fit does); ``training_call`` names the row.
+#
+#   row           when                        weights      history           optimiser
+#   'initialise'  fit without warm start, or  new (DBN:    reset             new
+#                 the first call of either    pre-train)
+#   'warm start'  fit, warm_start=True,       kept         curves go on,     new
+#                 fitted                                   n_iter_ = 0,
+#                                                          stopping restarts
+#   'continue'    partial_fit, fitted         kept         an epoch added    kept (*)
+#
+# (*) a new one when the solver or the kind of momentum changed.
+#
+# ``fit`` draws a fresh generator from random_state; ``partial_fit`` calls
+# continue one (``_training_rng``). Data of a kept model is converted to its dtype.
+def training_call(fitted, incremental, warm_start):
+    """The row of the table above: 'initialise', 'warm start' or 'continue'."""
+    if not fitted:
+        return "initialise"
+    if incremental:
+        return "continue"
+    return "warm start" if warm_start else "initialise"
+
+
 class GradientDescentMixin:
     """Optimiser, sample weights and the call into the shared training loop."""
 
@@ -76,6 +100,12 @@ class GradientDescentMixin:
             self.nesterovs_momentum,
             self.power_t,
         )
+
+    def _restart_for_warm_start(self):
+        """The table's 'warm start' row: the curves go on, ``n_iter_`` counts this
+        fit's epochs and the stopping rules start afresh."""
+        self.n_iter_ = 0
+        _training.restart_stopping(self, early_stopping=self.early_stopping)
 
     def _check_incremental(self):
         """What ``partial_fit`` checks first, before any work (also the

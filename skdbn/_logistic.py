@@ -10,7 +10,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
-from ._gradient_descent import GD_PARAMETER_CONSTRAINTS, GradientDescentMixin
+from ._gradient_descent import (
+    GD_PARAMETER_CONSTRAINTS,
+    GradientDescentMixin,
+    training_call,
+)
 from ._linalg import dot
 from ._outofcore import map_rows
 from ._training import unchanged_on_error
@@ -259,7 +263,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         self : LogisticRegressionGD
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "coef_")
+        call = training_call(hasattr(self, "coef_"), False, self.warm_start)
+        warm = call == "warm start"
         X, y = validate(
             self,
             X,
@@ -272,8 +277,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         if warm:
             check_labels_in(classes, self.classes_)
             X = astype(X, self.coef_.dtype)
-            self.n_iter_ = 0  # epochs of this call (MLP counts on); curves go on
-            _training.restart_stopping(self, early_stopping=self.early_stopping)
+            self._restart_for_warm_start()  # MLPClassifier's n_iter_ counts on
         else:
             self._initialize(classes, X.shape[1], X.dtype)
         return self._train(X, y, sample_weight, incremental=False)
