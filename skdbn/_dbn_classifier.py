@@ -80,10 +80,8 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
     ``sample_weight``) on :class:`DBNTransformer` features.
 
     Recommended settings for MNIST-sized images (pixels scaled to [0, 1]), which
-    reach 0.981 test accuracy on average when trained on 8,000 MNIST digits and
-    tested on 2,000 (random_state 0-5, one or two BLAS threads: 0.9785-0.985;
-    MLPClassifier with the same layers and epochs: 0.970, 0.968-0.9735; see
-    ``benchmarks/bench_dbn.py``)::
+    beat MLPClassifier with the same layers and epochs (the Benchmarks page of
+    the documentation has the figures, from ``benchmarks/bench_dbn.py``)::
 
         DBNClassifier(
             hidden_layer_sizes=(500, 500),
@@ -94,10 +92,10 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
 
     Pre-trained sigmoid layers tolerate, and profit from, a large fine-tuning
     step with Nesterov momentum. Dropout does the regularising: the default L2
-    penalty gives the same test accuracies here and costs two passes over the
-    weights per mini-batch (a tenth of fine-tuning time), hence ``alpha=0``.
+    penalty gives the same test accuracies here and costs two more passes over
+    the weights per mini-batch, hence ``alpha=0``.
     Adam with ``learning_rate_init=0.01`` (the default) suits small data such as
-    scikit-learn's digits (0.982 in shuffled 5-fold cross-validation).
+    scikit-learn's digits.
 
     Examples
     --------

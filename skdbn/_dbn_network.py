@@ -47,12 +47,10 @@ FINE_TUNING_DOC = """
         sigmoid layers fine-tune well, and fast, with it). On small data (under
         200 samples, which ``batch_size='auto'`` trains full-batch: one step per
         epoch) Adam's first steps at this rate can saturate the wide default
-        layers, and training stops on a plateau: on min-max-scaled iris 2 of 8
-        seeds of DBNClassifier predict one class after 12-20 epochs, and
-        DBNRegressor on 150 rows of diabetes or Friedman #1 ends below R2 0
-        (ConvergenceWarnings say so). There, use 0.003 (iris and wine: mean
-        test accuracy 0.997 over 8 seeds; the regressor then fails less often)
-        or a batch_size of about 32.
+        layers, and training can stop on a plateau: a classifier predicting one
+        class, a regressor worse than the targets' mean (ConvergenceWarnings
+        say so). There, use 0.003 or a batch_size of about 32 (figures on the
+        Benchmarks page of the documentation).
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Step-size schedule of 'sgd' (as MLPClassifier).
     power_t : float, default=0.5
