@@ -427,6 +427,7 @@ def train(
     checkpoints = _Checkpoints(est, objective.params, keep_start)
     first_epoch = len(est.loss_curve_)
     rules = _StoppingRules(tol, n_iter_no_change, gtol, validation, verbose)
+    interrupted = False
     try:
         stopped = _run_epochs(
             est,
@@ -453,8 +454,6 @@ def train(
         checkpoints.rewind()
         _warn_interrupted(est)
         interrupted = True
-    else:
-        interrupted = False
     if checkpoints.best is not None:  # early stopping's best epoch
         _restore(objective.params, checkpoints.best)
     return interrupted
