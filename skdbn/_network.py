@@ -226,17 +226,39 @@ def loss_and_gradients(
     loss = _output_loss_and_delta(delta, Y, weights, output_activation, scale)
     loss += penalty(coefs, alpha, l1_ratio)
 
-    derivative = DERIVATIVES[hidden_activation]
+    _backpropagate(
+        activations,
+        delta,
+        coefs,
+        (coef_grads, intercept_grads),
+        workspace,
+        derivative=DERIVATIVES[hidden_activation],
+        penalty=(alpha * scale, l1_ratio, not proximal_l1),
+        dropout=(dropout, masks),
+    )
+    return loss
+
+
+def _backpropagate(
+    activations, delta, coefs, grads, workspace, *, derivative, penalty, dropout
+):
+    """Fill ``grads`` (coefficient and intercept gradients) from the output
+    layer's ``delta`` down, adding each layer's ``penalty`` gradient
+    (``(strength, l1_ratio, with_l1)``); ``dropout`` is ``(rate, masks)``."""
+    coef_grads, intercept_grads = grads
+    strength, l1_ratio, with_l1 = penalty
+    rate, masks = dropout
+    n = delta.shape[0]
     for i in range(len(coefs) - 1, -1, -1):
         dot(activations[i].T, delta, out=coef_grads[i])
         np.sum(delta, axis=0, out=intercept_grads[i])
         _add_penalty_gradient(
             coef_grads[i],
             coefs[i],
-            alpha * scale,
+            strength,
             l1_ratio,
             workspace.weight_scratch(i, coefs),
-            with_l1=not proximal_l1,
+            with_l1=with_l1,
         )
         if i > 0:
             delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
@@ -246,9 +268,8 @@ def loss_and_gradients(
                 delta *= masks[i - 1][:n]
                 # Kept units hold f(z) / (1 - p): undo the scale for f'(z); dropped
                 # units hold 0 and their delta is already 0.
-                activation = np.multiply(activation, 1 - dropout, out=scratch)
+                activation = np.multiply(activation, 1 - rate, out=scratch)
             derivative(activation, delta, scratch)
-    return loss
 
 
 def _add_penalty_gradient(grad, W, alpha, l1_ratio, scratch=None, with_l1=True):
