@@ -275,14 +275,7 @@ def load_csv(
     n_columns = len(first)
     names = first if has_header else [f"x{j}" for j in range(n_columns)]
     data_rows = rows[1:] if has_header else rows
-    if not data_rows:
-        raise CSVFormatError(f"{path} has a header but no data rows.")
-    for line, row in data_rows:
-        if len(row) != n_columns:
-            raise CSVFormatError(
-                f"{path}, line {line}: {len(row)} fields, but line {first_line} has "
-                f"{n_columns}; every row needs the same number of columns."
-            )
+    _check_rectangular(data_rows, n_columns, first_line, path)
     t = _target_index(target, names, has_header, path)
     if t is not None and not has_header:
         names = [f"x{j}" for j in range(n_columns - 1)]
@@ -297,19 +290,7 @@ def load_csv(
         )
     cells = [[row[j] for j in columns] for _, row in data_rows]
     X = _to_float(cells, data_rows, columns, names, path, first_line)
-    y = None
-    if t is not None:
-        for line, row in data_rows:
-            if row[t] == "":
-                raise CSVFormatError(
-                    f"{path}, line {line}, column {t + 1} ({names[t]!r}): the target "
-                    "is empty; missing values are not supported."
-                )
-        y = _parse_target(
-            [row[t] for _, row in data_rows],
-            data_rows,
-            lambda line: f"{path}, line {line}, column {t + 1} ({names[t]!r})",
-        )
+    y = None if t is None else _read_target(data_rows, t, names, path)
     if return_X_y:
         return X, y
     return Bunch(
@@ -321,4 +302,31 @@ def load_csv(
         n_columns=n_columns,
         has_header=has_header,
         path=path,
+    )
+
+
+def _check_rectangular(data_rows, n_columns, first_line, path):
+    """Data rows there are, each with the first line's number of columns."""
+    if not data_rows:
+        raise CSVFormatError(f"{path} has a header but no data rows.")
+    for line, row in data_rows:
+        if len(row) != n_columns:
+            raise CSVFormatError(
+                f"{path}, line {line}: {len(row)} fields, but line {first_line} has "
+                f"{n_columns}; every row needs the same number of columns."
+            )
+
+
+def _read_target(data_rows, t, names, path):
+    """Column ``t`` as the target: no empty cell, numbers or labels."""
+    for line, row in data_rows:
+        if row[t] == "":
+            raise CSVFormatError(
+                f"{path}, line {line}, column {t + 1} ({names[t]!r}): the target "
+                "is empty; missing values are not supported."
+            )
+    return _parse_target(
+        [row[t] for _, row in data_rows],
+        data_rows,
+        lambda line: f"{path}, line {line}, column {t + 1} ({names[t]!r})",
     )
