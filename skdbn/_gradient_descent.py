@@ -178,24 +178,9 @@ class GradientDescentMixin:
         rng = check_random_state(rng)
         validation = None
         if self.early_stopping:
-            (X, Y, sample_weight), (X_val, Y_val, sw_val) = _training.split_validation(
-                X,
-                Y,
-                sample_weight,
-                fraction=self.validation_fraction,
-                rng=rng,
-                stratify=stratify,
+            (X, Y, sample_weight), (X_val, Y_val, sw_val) = self._split_validation(
+                X, Y, sample_weight, rng, stratify
             )
-            if sample_weight is not None:  # both parts need some weight
-                for part, name in ((sample_weight, "training"), (sw_val, "validation")):
-                    if not part.sum() > 0:
-                        raise ValueError(
-                            f"The sample weights of the {name} part of the "
-                            "early-stopping split sum to zero or less: give more "
-                            "samples a positive weight or change "
-                            "validation_fraction."
-                        )
-                sample_weight = _unit_mean(sample_weight)
             validation = (X_val, Y_val, sw_val, lambda *v: score(objective, *v))
         self._optimizer = self._optimizer_for(objective.params, incremental)
         batch_size = _training.resolve_batch_size(self.batch_size, X.shape[0])
@@ -229,6 +214,28 @@ class GradientDescentMixin:
                 keep_start=self.warm_start and not incremental,
             )
         return self
+
+    def _split_validation(self, X, Y, sample_weight, rng, stratify):
+        """Early stopping's ``(training, validation)`` parts of the data; both
+        parts need some positive weight."""
+        train, val = _training.split_validation(
+            X,
+            Y,
+            sample_weight,
+            fraction=self.validation_fraction,
+            rng=rng,
+            stratify=stratify,
+        )
+        if sample_weight is None:
+            return train, val
+        for part, name in ((train[2], "training"), (val[2], "validation")):
+            if not part.sum() > 0:
+                raise ValueError(
+                    f"The sample weights of the {name} part of the "
+                    "early-stopping split sum to zero or less: give more "
+                    "samples a positive weight or change validation_fraction."
+                )
+        return (*train[:2], _unit_mean(train[2])), val
 
     def _optimizer_for(self, params, incremental):
         """A new optimiser for ``fit``; ``partial_fit`` keeps its optimiser (and
