@@ -23,7 +23,26 @@ __all__ = [
 ]
 
 
-class DivergenceError(ValueError):
+class _WithFields:
+    """An error or warning with named fields: ``Error(message, field=value)``.
+
+    Every field in ``_fields`` is an attribute (None when not given), so that
+    pickling (``n_jobs`` workers send errors back) rebuilds it from the message
+    and the attributes.
+    """
+
+    _fields = ()
+
+    def __init__(self, message, **fields):
+        unknown = sorted(set(fields) - set(self._fields))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {unknown[0]!r}.")
+        super().__init__(message)
+        for name in self._fields:
+            setattr(self, name, fields.get(name))
+
+
+class DivergenceError(_WithFields, ValueError):
     """Training produced a non-finite loss, weights or optimiser state.
 
     The weights are put back (no infinite or NaN weight is kept) and the
@@ -45,13 +64,10 @@ class DivergenceError(ValueError):
         Its value.
     """
 
-    def __init__(self, message, *, estimator, stage, epoch, parameter, value):
-        super().__init__(message)
-        self.estimator, self.stage, self.epoch = estimator, stage, epoch
-        self.parameter, self.value = parameter, value
+    _fields = ("estimator", "stage", "epoch", "parameter", "value")
 
 
-class NoProgressWarning(ConvergenceWarning):
+class NoProgressWarning(_WithFields, ConvergenceWarning):
     """Training ran but made no progress; the learning rate is probably too large.
 
     Attributes
@@ -64,13 +80,10 @@ class NoProgressWarning(ConvergenceWarning):
         Its value.
     """
 
-    def __init__(self, message, *, estimator, stage, parameter, value):
-        super().__init__(message)
-        self.estimator, self.stage = estimator, stage
-        self.parameter, self.value = parameter, value
+    _fields = ("estimator", "stage", "parameter", "value")
 
 
-class MaxIterationsWarning(ConvergenceWarning):
+class MaxIterationsWarning(_WithFields, ConvergenceWarning):
     """``max_iter`` epochs ran without a stopping rule firing.
 
     Attributes
@@ -81,12 +94,10 @@ class MaxIterationsWarning(ConvergenceWarning):
         The epochs that ran.
     """
 
-    def __init__(self, message, *, estimator, max_iter):
-        super().__init__(message)
-        self.estimator, self.max_iter = estimator, max_iter
+    _fields = ("estimator", "max_iter")
 
 
-class CollapseWarning(ConvergenceWarning):
+class CollapseWarning(_WithFields, ConvergenceWarning):
     """A classifier's fine-tuning predicts one class for every training sample.
 
     Attributes
@@ -101,13 +112,10 @@ class CollapseWarning(ConvergenceWarning):
         Whether the network was pre-trained (without, pre-training may help).
     """
 
-    def __init__(self, message, *, estimator, label, learning_rate_init, pretrain):
-        super().__init__(message)
-        self.estimator, self.label = estimator, label
-        self.learning_rate_init, self.pretrain = learning_rate_init, pretrain
+    _fields = ("estimator", "label", "learning_rate_init", "pretrain")
 
 
-class TrainingInterruptedWarning(UserWarning):
+class TrainingInterruptedWarning(_WithFields, UserWarning):
     """Ctrl-C (KeyboardInterrupt) stopped a training stage.
 
     The weights are those of the stage's last complete epoch and ``fit``
@@ -121,9 +129,7 @@ class TrainingInterruptedWarning(UserWarning):
         The complete epochs the stage kept.
     """
 
-    def __init__(self, message, *, estimator, stage, epochs):
-        super().__init__(message)
-        self.estimator, self.stage, self.epochs = estimator, stage, epochs
+    _fields = ("estimator", "stage", "epochs")
 
 
 class UntrustedModelError(ValueError):
