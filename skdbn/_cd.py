@@ -604,6 +604,33 @@ class RBMTrainer:
         return total / len(rows)
 
 
+# The 'auto' pre-training settings (the DBN estimators' defaults): mini-batches
+# of at most AUTO_BATCH_SIZE rows and at least ten a epoch, and epochs enough
+# for AUTO_UPDATES updates (at least ten): an RBM fitted on 150 rows with ten
+# epochs of batches of ten barely moves from its initial weights (its hidden
+# units then say the same of every row), while on 8,000 images ten epochs of
+# 40 rows make 2,000 updates. Gaussian visible units take a ten times
+# smaller rate (Hinton's guide, section 13.2).
+AUTO_BATCH_SIZE = 40
+AUTO_UPDATES = 1000
+AUTO_LEARNING_RATE = {"bernoulli": 0.15, "gaussian": 0.01}
+
+
+def resolve_auto(
+    n_samples, *, batch_size, n_iter, learning_rate=0.1, visible_units="bernoulli"
+):
+    """``(batch_size, n_iter, learning_rate)`` with their ``'auto'`` values
+    resolved for ``n_samples`` training rows and the visible unit type."""
+    if batch_size == "auto":
+        batch_size = min(AUTO_BATCH_SIZE, max(1, -(-n_samples // 10)))
+    if n_iter == "auto":
+        n_batches = -(-n_samples // min(int(batch_size), max(n_samples, 1)))
+        n_iter = max(10, -(-AUTO_UPDATES // max(n_batches, 1)))
+    if learning_rate == "auto":
+        learning_rate = AUTO_LEARNING_RATE[visible_units]
+    return batch_size, n_iter, learning_rate
+
+
 def fit_rbm(
     X, n_components, *, rng, n_iter=10, validation_fraction=None, verbose=0, **options
 ):
@@ -619,8 +646,9 @@ def fit_rbm(
     rng : numpy.random.RandomState
         The only source of randomness, used in this order: validation split,
         initial weights, the seed of the sampling generator, then shuffling.
-    n_iter : int, default=10
-        Epochs.
+    n_iter : int or 'auto', default=10
+        Epochs (``'auto'``: see :func:`resolve_auto`, as are ``batch_size`` and
+        ``learning_rate`` set to ``'auto'``).
     validation_fraction : float or None, default=None
         Hold out this share of the rows (at least one) and record the mean free
         energy of the held-out rows and of as many training rows after each epoch.
@@ -641,6 +669,14 @@ def fit_rbm(
         n_val = min(max(1, round(validation_fraction * X.shape[0])), X.shape[0] - 1)
         rows = order[n_val:]
         monitor = (X, rows[:n_val], order[:n_val])
+    n_rows = X.shape[0] if rows is None else len(rows)
+    options["batch_size"], n_iter, options["learning_rate"] = resolve_auto(
+        n_rows,
+        batch_size=options.get("batch_size", 10),
+        n_iter=n_iter,
+        learning_rate=options.get("learning_rate", 0.1),
+        visible_units=options.get("visible_units", "bernoulli"),
+    )
     trainer = RBMTrainer(X, n_components, rng=rng, n_iter=n_iter, rows=rows, **options)
     trainer.run(X, n_iter, verbose=verbose, monitor=monitor, rows=rows)
     if n_iter and not trainer.interrupted:

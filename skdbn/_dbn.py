@@ -182,13 +182,18 @@ class DBNTransformer(
     visible_units : {'bernoulli', 'gaussian'}, default='bernoulli'
         Units of the bottom layer's visible (data) layer; upper layers model
         probabilities and are always Bernoulli.
-    rbm_learning_rate : float, default=0.05
+    rbm_learning_rate : float or 'auto', default='auto'
         ``learning_rate`` of every layer's RBM (a layer whose model ends up worse
         than one with no weights gets a ``ConvergenceWarning`` naming it).
-    rbm_n_iter : int, default=10
-        Epochs of pre-training per layer.
-    rbm_batch_size : int, default=10
-        Mini-batch size of pre-training.
+        ``'auto'`` is 0.15 for Bernoulli visible units and 0.01 for a Gaussian
+        bottom layer, whose unbounded means need a smaller step.
+    rbm_n_iter : int or 'auto', default='auto'
+        Epochs of pre-training per layer. ``'auto'`` trains for at least 10
+        epochs and at least 1,000 mini-batch updates, so that small data sets
+        (where 10 epochs are a few dozen updates) are pre-trained too.
+    rbm_batch_size : int or 'auto', default='auto'
+        Mini-batch size of pre-training. ``'auto'`` is
+        ``min(40, ceil(n_samples / 10))``: at least ten updates an epoch.
     rbm_k : int, default=1
         Gibbs steps of contrastive divergence.
     rbm_persistent : bool, default=False
@@ -241,9 +246,9 @@ class DBNTransformer(
         hidden_layer_sizes=(256, 128),
         *,
         visible_units="bernoulli",
-        rbm_learning_rate=0.05,
-        rbm_n_iter=10,
-        rbm_batch_size=10,
+        rbm_learning_rate="auto",
+        rbm_n_iter="auto",
+        rbm_batch_size="auto",
         rbm_k=1,
         rbm_persistent=False,
         rbm_momentum=0.5,

@@ -43,14 +43,9 @@ FINE_TUNING_DOC = """
     solver : {'sgd', 'adam'}, default='adam'
         Fine-tuning optimiser.
     learning_rate_init : float, default=0.01
-        Initial fine-tuning step size (ten times MLPClassifier's: pre-trained
-        sigmoid layers fine-tune well, and fast, with it). On small data (under
-        200 samples, which ``batch_size='auto'`` trains full-batch: one step per
-        epoch) Adam's first steps at this rate can saturate the wide default
-        layers, and training can stop on a plateau: a classifier predicting one
-        class, a regressor worse than the targets' mean (ConvergenceWarnings
-        say so). There, use 0.003 or a batch_size of about 32 (figures on the
-        Benchmarks page of the documentation).
+        Initial fine-tuning step size (ten times MLPClassifier's: sigmoid layers
+        leave the plateaus they start on far sooner with it). With ``'sgd'``,
+        the recipe for large image data sets in DBNClassifier's Notes uses 0.4.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
         Step-size schedule of 'sgd' (as MLPClassifier).
     power_t : float, default=0.5
@@ -62,16 +57,24 @@ FINE_TUNING_DOC = """
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters.
     alpha : float, default=1e-4
-        L2 penalty ``0.5 * alpha * ||W||^2`` on the weights, divided by the
-        number of samples in each mini-batch when added to its mean loss
-        (MLPClassifier's convention).
+        Strength of the L2 penalty on the weights of every layer, the output
+        layer's included (never the biases), with MLPClassifier's convention:
+        for a mini-batch of ``B`` rows the objective is
+        ``mean_b(loss_b) + alpha / (2 * B) * sum_l ||W_l||^2``, so each step
+        adds ``(alpha / B) * W_l`` to the weight gradients and the penalty
+        weakens as the batch grows. LogisticRegressionGD instead adds
+        ``(alpha / 2) * ||W||^2`` once to the mean loss over the whole training
+        set: the two objectives agree when this ``alpha`` is ``B`` times
+        LogisticRegressionGD's.
     dropout : float, default=0.0
         Probability of dropping each hidden unit during fine-tuning (inverted
         dropout: predictions use the full network unscaled). Values around 0.2-0.5
         regularise large networks.
     batch_size : int, 'auto' or None, default='auto'
-        Fine-tuning mini-batch size; 'auto' is ``min(200, n_samples)``, None the
-        full batch.
+        Fine-tuning mini-batch size; 'auto' is ``min(200, ceil(n_samples / 10))``
+        (MLPClassifier's 200, but at least ten updates an epoch: with one
+        full-batch step an epoch, small data sets stop on their first plateau),
+        None the full batch.
     max_iter : int, default=200
         Maximum fine-tuning epochs.
     tol : float, default=1e-4
@@ -160,9 +163,9 @@ class BaseDBNNetwork(
         *,
         pretrain=True,
         visible_units="bernoulli",
-        rbm_learning_rate=0.05,
-        rbm_n_iter=10,
-        rbm_batch_size=10,
+        rbm_learning_rate="auto",
+        rbm_n_iter="auto",
+        rbm_batch_size="auto",
         rbm_k=1,
         rbm_persistent=False,
         rbm_momentum=0.5,

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from ._cd import resolve_auto
+
 
 class Progress:
     """An :func:`skdbn.on_epoch` callback that drives one tqdm bar.
@@ -64,18 +66,25 @@ class Progress:
             self._stage_done()
 
 
-def planned_epochs(model):
-    """Upper bound on the epochs a fit of ``model`` runs (the bar's total)."""
+def rbm_epochs(n_iter, batch_size, n_samples):
+    """The epochs an RBM (or each DBN layer) trains on ``n_samples`` rows."""
+    return resolve_auto(n_samples, batch_size=batch_size, n_iter=n_iter)[1]
+
+
+def planned_epochs(model, n_samples):
+    """Upper bound on the epochs a fit of ``model`` on ``n_samples`` rows runs
+    (the bar's total; 'auto' epochs depend on the number of rows)."""
     if isinstance(model, Pipeline):
-        return sum(planned_epochs(step) for _, step in model.steps)
+        return sum(planned_epochs(step, n_samples) for _, step in model.steps)
     if hasattr(model, "regressor"):  # TransformedTargetRegressor
-        return planned_epochs(model.regressor)
+        return planned_epochs(model.regressor, n_samples)
     params = model.get_params(deep=False) if hasattr(model, "get_params") else {}
     total = 0
     if "rbm_n_iter" in params and params.get("pretrain", True):
-        total += params["rbm_n_iter"] * len(np.atleast_1d(params["hidden_layer_sizes"]))
+        epochs = rbm_epochs(params["rbm_n_iter"], params["rbm_batch_size"], n_samples)
+        total += epochs * len(np.atleast_1d(params["hidden_layer_sizes"]))
     if "n_components" in params and "n_iter" in params:
-        total += params["n_iter"]
+        total += rbm_epochs(params["n_iter"], params["batch_size"], n_samples)
     if "max_iter" in params and type(model).__module__.startswith("skdbn"):
         total += params["max_iter"]
     return total

@@ -45,6 +45,8 @@ _TRAINING_OPTIONS = (
     "power_t",
 )
 
+_AUTO = StrOptions({"auto"})
+
 # Arguments of the generative methods, validated as estimator parameters are.
 SAMPLING_CONSTRAINTS = {
     "n_samples": [Count(1)],
@@ -108,16 +110,21 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     ----------
     n_components : int, default=256
         Number of binary hidden units.
-    learning_rate : float, default=0.1
+    learning_rate : float or 'auto', default=0.1
         Step size; the gradient is averaged over the mini-batch. A rate that makes
         the weights overflow stops ``fit`` with a ``DivergenceError``; one too
         large to learn anything (the model ends up reconstructing its training
         data worse than one with no weights) gets a ``ConvergenceWarning``.
-    batch_size : int, default=10
+        ``'auto'``: 0.15 for Bernoulli visible units, 0.01 for Gaussian ones.
+    batch_size : int or 'auto', default=10
         Samples per mini-batch (clipped to the number of samples), and the number of
-        persistent chains.
-    n_iter : int, default=10
+        persistent chains. ``'auto'``: ``min(40, ceil(n_samples / 10))``.
+    n_iter : int or 'auto', default=10
         Epochs (passes over the training data, reshuffled every epoch).
+        ``'auto'``: at least 10 epochs and at least 1,000 mini-batch updates.
+        The defaults are BernoulliRBM's; ``learning_rate='auto', batch_size='auto',
+        n_iter='auto'`` are the settings DBNTransformer and DBNClassifier use by
+        default for each layer, and a good start on data of any size.
     verbose : int, default=0
         Print one line per epoch: reconstruction error, free energies with
         ``validation_fraction``, and time.
@@ -241,9 +248,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "n_iter": [Interval(Integral, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), _AUTO],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), _AUTO],
+        "n_iter": [Interval(Integral, 0, None, closed="left"), _AUTO],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
         "k": [Interval(Integral, 1, None, closed="left")],
@@ -306,6 +313,19 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     def _options(self):
         return {name: getattr(self, name) for name in _TRAINING_OPTIONS}
+
+    def _resolved_options(self, n_rows):
+        """The training options and ``n_iter`` with 'auto' values resolved for
+        ``n_rows`` rows (``partial_fit``: this call's chunk)."""
+        options = self._options()
+        options["batch_size"], n_iter, options["learning_rate"] = _cd.resolve_auto(
+            n_rows,
+            batch_size=self.batch_size,
+            n_iter=self.n_iter,
+            learning_rate=self.learning_rate,
+            visible_units=self._units(),
+        )
+        return options, n_iter
 
     def _validate(self, X, reset):
         return validate_visible_data(
@@ -401,19 +421,20 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         if fitted and not hand_set:
             self._check_structure_unchanged()
             trainer = self._trainer
-            options = self._options()
+            options, n_iter = self._resolved_options(X.shape[0])
             del options["persistent"], options["visible_units"]
-            trainer.configure(n_iter=self.n_iter, **options)  # set_params since
+            trainer.configure(n_iter=n_iter, **options)  # set_params since
         else:
             if hand_set:
                 self._check_hand_set_shapes(X)
+            options, n_iter = self._resolved_options(X.shape[0])
             trainer = _cd.RBMTrainer(
                 X,
                 self.n_components,
                 rng=rng,
-                n_iter=self.n_iter,
+                n_iter=n_iter,
                 lr_name=lr_name,
-                **self._options(),
+                **options,
             )
             self.n_features_in_ = X.shape[1]
         if fitted:

@@ -132,11 +132,12 @@ def _notify(est, loss, max_epochs, validated):
 
 
 def resolve_batch_size(batch_size, n_samples):
-    """``None`` means full batch, ``'auto'`` means ``min(200, n)``; clip to ``n``."""
+    """``None`` means full batch, ``'auto'`` means ``min(200, ceil(n / 10))``
+    (at least ten updates an epoch); clip to ``n``."""
     if batch_size is None:
         return n_samples
     if batch_size == "auto":
-        return min(200, n_samples)
+        return min(200, max(1, -(-n_samples // 10)))
     return int(np.clip(batch_size, 1, n_samples))
 
 

@@ -271,7 +271,9 @@ def test_text_labels_round_trip_and_standard_scaling(workdir):
     )
     assert result.returncode == 0, result.stderr
     fitted = load(model)
-    assert fitted[-1].rbm_learning_rate == 0.005
+    # Gaussian units: 'auto' pre-trains the first layer at the smaller rate.
+    assert fitted[-1].visible_units == "gaussian"
+    assert fitted[-1].rbm_learning_rate == "auto"
     for command in ("predict", "evaluate", "info"):
         result = skdbn(command, model, *([path] if command != "info" else []))
         assert result.returncode == 0, (command, result.stderr)

@@ -27,7 +27,10 @@ from skdbn._training import DivergenceError
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
-SMALL = dict(hidden_layer_sizes=(32, 16), rbm_n_iter=3, random_state=0)
+# Quick pre-training: 3 epochs of batches of 10 (the 'auto' values train longer).
+SMALL = dict(
+    hidden_layer_sizes=(32, 16), rbm_n_iter=3, rbm_batch_size=10, random_state=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +132,7 @@ def test_sampling_generates_recognisable_digits(digits):
         # 100 epochs: over seeds 0-5 the share of confident samples is 0.61-0.92
         # (50 epochs: 0.35-0.70, too close to the threshold).
         rbm_n_iter=100,
+        rbm_batch_size=10,
         rbm_persistent=True,
         rbm_learning_rate=0.01,
         random_state=0,

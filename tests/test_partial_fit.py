@@ -95,10 +95,10 @@ def test_one_layer_dbn_transformer_partial_fit_is_rbm_partial_fit(digits):
     """Each layer's epoch is RBMTransformer.partial_fit's (one layer: same model)."""
     X = digits[0]
     dbn = DBNTransformer(16, rbm_n_iter=5, random_state=3)
-    rbm = RBMTransformer(
+    rbm = RBMTransformer(  # the DBN's defaults: 'auto' resolves the same in both
         n_components=16,
-        batch_size=10,
-        learning_rate=0.05,
+        batch_size="auto",
+        learning_rate="auto",
         persistent=False,
         momentum=0.5,
         final_momentum=0.9,

@@ -160,7 +160,15 @@ def test_verbose_line(capsys):
 
 @pytest.mark.parametrize(
     "batch_size, n, expected",
-    [(None, 50, 50), ("auto", 500, 200), ("auto", 50, 50), (64, 50, 50), (10, 50, 10)],
+    [
+        (None, 50, 50),
+        ("auto", 5000, 200),  # MLPClassifier's 200 at most
+        ("auto", 500, 50),  # at least ten updates an epoch
+        ("auto", 55, 6),
+        ("auto", 3, 1),
+        (64, 50, 50),
+        (10, 50, 10),
+    ],
 )
 def test_resolve_batch_size(batch_size, n, expected):
     assert _training.resolve_batch_size(batch_size, n) == expected

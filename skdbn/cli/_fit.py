@@ -20,17 +20,12 @@ from .. import (
     RBMTransformer,
     on_epoch,
 )
-from .._progress import Progress, planned_epochs
+from .._progress import Progress, planned_epochs, rbm_epochs
 from .._training import stop_after_interruption
 from ..io import save
 from ._files import check_output_folder, read_table
 from ._messages import EXIT_INTERRUPTED, EXIT_OK, UsageError, print_warnings, short
 from ._options import add_csv_options, count, layers
-
-# RBM learning rate with --scale standard (Gaussian visible units): the
-# estimators' defaults are for [0, 1] data, and unit-variance inputs want a rate
-# 10-100 times smaller (user guide, "Practical advice").
-GAUSSIAN_PRETRAIN_LR = 0.005
 
 
 def add_parser(subparsers):
@@ -99,8 +94,8 @@ def _add_model_options(fit):
         "--pretrain-lr",
         type=float,
         metavar="LR",
-        help=f"RBM learning rate (default: the model's; {GAUSSIAN_PRETRAIN_LR} with "
-        "--scale standard)",
+        help="RBM learning rate (default: the model's 'auto', which follows the "
+        "visible unit type)",
     )
     fit.add_argument(
         "--batch-size", type=count, metavar="N", help="fine-tuning mini-batch size"
@@ -154,11 +149,11 @@ def run(args):
         model,
         table.data,
         y,
-        total_epochs=planned_epochs(model),
+        total_epochs=planned_epochs(model, table.data.shape[0]),
         quiet=args.quiet,
         threads=args.threads,
     )
-    untrained = _untrained_part(model)
+    untrained = _untrained_part(model, table.data.shape[0])
     if untrained is not None:
         # Ctrl-C before the model was whole: keep whatever file is at `output`.
         print(
@@ -262,8 +257,6 @@ def _build_model(args, task, n_features):
     rs = args.random_state
     units = "gaussian" if args.scale == "standard" else "bernoulli"
     pretrain_lr = args.pretrain_lr
-    if units == "gaussian" and pretrain_lr is None:
-        pretrain_lr = GAUSSIAN_PRETRAIN_LR  # the estimators' defaults suit [0, 1]
     given = lambda **kw: {k: v for k, v in kw.items() if v is not None}  # noqa: E731
     pre = given(rbm_n_iter=args.pretrain_epochs, rbm_learning_rate=pretrain_lr)
     tune = given(
@@ -283,11 +276,13 @@ def _build_model(args, task, n_features):
         steps.append(("model", LogisticRegressionGD(random_state=rs, **tune)))
     elif args.model == "rbm":
         n = args.layers[0] if args.layers else 256
+        # The DBNs' pre-training defaults, not BernoulliRBM's (the estimator's).
+        auto = dict(n_iter="auto", learning_rate="auto", batch_size="auto")
         rbm = RBMTransformer(
             n,
             visible_units=units,
             random_state=rs,
-            **given(n_iter=args.pretrain_epochs, learning_rate=pretrain_lr),
+            **{**auto, **given(n_iter=args.pretrain_epochs, learning_rate=pretrain_lr)},
         )
         steps.append(("rbm", rbm))
         if task == "classification":
@@ -348,8 +343,9 @@ def _check_stratifiable(y):
         )
 
 
-def _stages(model):
-    """``(stage, epochs run, epochs planned)`` of each training stage, in order."""
+def _stages(model, n_samples):
+    """``(stage, epochs run, epochs planned)`` of each training stage, in order,
+    for a fit on ``n_samples`` rows."""
     for _, step in model.steps:
         step = getattr(step, "regressor_", step)  # TransformedTargetRegressor
         if not type(step).__module__.startswith("skdbn"):
@@ -360,22 +356,26 @@ def _stages(model):
         if hasattr(step, "rbms_"):  # DBNTransformer
             curves = [rbm.loss_curve_ for rbm in step.rbms_]
         for i, curve in enumerate(curves):
-            yield f"{name} pre-training layer {i + 1}", len(curve), params["rbm_n_iter"]
+            planned = rbm_epochs(
+                params["rbm_n_iter"], params["rbm_batch_size"], n_samples
+            )
+            yield f"{name} pre-training layer {i + 1}", len(curve), planned
         if hasattr(step, "components_"):  # RBMTransformer
-            yield f"{name} training", len(step.loss_curve_), params["n_iter"]
+            planned = rbm_epochs(params["n_iter"], params["batch_size"], n_samples)
+            yield f"{name} training", len(step.loss_curve_), planned
         elif "max_iter" in params:
             stage = "fine-tuning" if hasattr(step, "coefs_") else "training"
             yield f"{name} {stage}", step.n_iter_, params["max_iter"]
 
 
-def _untrained_part(model):
+def _untrained_part(model, n_samples):
     """What a fit stopped by Ctrl-C left untrained, or None when nothing.
 
     Every stage but the last must have run all its epochs; the last (fine-tuning,
     or a generative model's last layer) may stop early, keeping its last
     complete epoch, but must have completed one.
     """
-    stages = list(_stages(model))
+    stages = list(_stages(model, n_samples))
     for i, (stage, done, planned) in enumerate(stages):
         if done < (1 if i == len(stages) - 1 else planned):
             return f"{stage} ran {done} of {planned} epochs"
