@@ -257,9 +257,9 @@ def main():
     dbn_params = json.loads(args.dbn_params)
     wanted = set(args.sets.split(",")) if args.sets else None
     skip = set(args.skip.split(",")) if args.skip else set()
-    print(
-        f"{machine_description()}; seeds {seeds}; DBN settings {dbn_params or 'none'}"
-    )
+    threads = f"{args.threads} BLAS thread(s)" if args.threads else "all BLAS threads"
+    settings = dbn_params or "the defaults"
+    print(f"{machine_description()}, {threads}; seeds {seeds}; DBNs: {settings}")
     rows, failures = [], []
     for problem in problems(args.data):
         if (wanted and problem.name not in wanted) or problem.name in skip:
