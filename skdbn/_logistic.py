@@ -99,8 +99,9 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         Adam's moment decay rates and its numerical-stability constant.
     batch_size : int, 'auto' or None, default=None
         Samples per gradient step. ``None`` is full-batch gradient descent (the
-        default, as in the textbook algorithm); 'auto' is ``min(200, ceil(n_samples / 10))``.
-        Larger values are clipped to the number of samples.
+        default, as in the textbook algorithm); 'auto' is
+        ``min(200, ceil(n_samples / 10))``. Larger values are clipped to the
+        number of samples.
     max_iter : int, default=1000
         Maximum number of epochs (passes over the training data).
     tol : float, default=1e-4
