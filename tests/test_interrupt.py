@@ -124,8 +124,8 @@ def test_interrupted_pretraining_skips_the_rest_and_says_so(digits):
     rbm = RBMTransformer(
         n_components=16,
         n_iter=2,
-        batch_size=10,
-        learning_rate=0.05,
+        batch_size="auto",  # the DBN's defaults
+        learning_rate="auto",
         persistent=False,
         momentum=0.5,
         final_momentum=0.9,
