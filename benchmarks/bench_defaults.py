@@ -106,7 +106,7 @@ def problems(data):
         yield Problem("mnist10k", X, y, "classification", True, split)
         recipe = dict(hidden_layer_sizes=(500, 500), batch_size=100, max_iter=30)
         yield Problem(
-            "mnist10k (500, 500), batch 100, 30 epochs",
+            "mnist10k_500x500_batch100_30epochs",
             X,
             y,
             "classification",
