@@ -224,6 +224,8 @@ def report(rows, failures):
     print()
     small = [r for r in rows if r[0].X.shape[0] < SMALL]
     for label, subset in (("small data sets", small), ("all data sets", rows)):
+        if not subset:
+            continue
         dbn = sum(
             np.sum(s["DBN"]) + np.sum(s.get("DBN gauss", 0)) for _, _, s in subset
         )
