@@ -54,6 +54,7 @@ SAMPLING_CONSTRAINTS = {
     "random_state": ["random_state"],
     "draw": ["boolean"],
 }
+_FLOAT_CSR = {"accept_sparse": "csr", "dtype": (np.float64, np.float32)}
 AIS_CONSTRAINTS = {
     "n_runs": [Count(1)],
     "n_betas": [Count(_ais.MIN_BETAS), "array-like"],
@@ -802,6 +803,122 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return log_prob
         low, high = self.log_partition_bounds_
         return log_prob, neg_f - high, neg_f - low
+
+    @validate_params(
+        {
+            **AIS_CONSTRAINTS,
+            "X_base": ["array-like", "sparse matrix", None],
+            "n_chains": [Count(1)],
+            "tolerance": [Interval(Real, 0, None, closed="left")],
+            "exact": ["boolean", None],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def log_likelihood_bounds(
+        self,
+        X,
+        X_base=None,
+        *,
+        n_runs=100,
+        n_betas=10000,
+        n_chains=1,
+        random_state=None,
+        tolerance=_ais.BRACKET_TOLERANCE,
+        exact=None,
+    ):
+        """Bracket ``log p(x)`` of each sample from both sides, in nats.
+
+        From above: ``-F(x) - log Z_fwd``, with ``log Z_fwd`` a fresh forward
+        AIS estimate (as :meth:`estimate_log_partition` makes), which is low in
+        expectation. From below: reverse annealing (RAISE, Burda, Grosse and
+        Salakhutdinov, 2015) started at each row of X, on the same temperatures
+        and base-rate model (:func:`skdbn._ais.raise_log_likelihood`). Both are
+        stochastic bounds: each holds in expectation, and with enough
+        temperatures both sides close in on ``log p(x)``. Where they still
+        disagree, the forward side has typically missed modes that its runs
+        never reached: no band or effective sample size computed from those
+        runs can show that, the other side can. Exact (both sides equal) when
+        :meth:`estimate_log_partition` would enumerate. Sets no attribute.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows to bound, binary for Bernoulli units (typically held-out data).
+        X_base : {array-like, sparse matrix} of shape (n_rows, n_features), \
+                default=None
+            Data whose column means set the base-rate model both sides anneal
+            to (typically the training data); None uses the model's visible
+            biases.
+        n_runs : int, default=100
+            Forward AIS runs.
+        n_betas : int or array-like, default=10000
+            Inverse temperatures, as in :meth:`estimate_log_partition`. Cost:
+            two ``(n_runs + n_chains * n_samples) x n_features x n_components``
+            matrix products per temperature.
+        n_chains : int, default=1
+            Reverse chains per row of X.
+        random_state : int, RandomState instance or None, default=None
+            Seeds both sides; None continues the model's own generator.
+        tolerance : float, default=1.0
+            Largest difference between the two sides' mean log-likelihoods, in
+            nats per row, that passes without a warning.
+        exact : bool or None, default=None
+            As in :meth:`estimate_log_partition`.
+
+        Returns
+        -------
+        lower : ndarray of shape (n_samples,)
+            Reverse-annealing estimates, from below.
+        upper : ndarray of shape (n_samples,)
+            Forward-AIS estimates, from above.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the means of ``upper`` and ``lower`` differ by more than
+            ``tolerance``, either way, with both numbers and the advice: more
+            temperatures and runs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdbn import RBMTransformer
+        >>> X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+        >>> rbm = RBMTransformer(n_components=2, random_state=0).fit(X)
+        >>> lower, upper = rbm.log_likelihood_bounds(
+        ...     X, X, n_betas=1000, random_state=0, exact=False)
+        >>> bool(abs(upper.mean() - lower.mean()) < 1)
+        True
+        """
+        check_is_fitted(self)
+        betas = _ais.check_betas(n_betas)
+        X, X_base = (
+            None if Z is None else validate(self, Z, reset=False, **_FLOAT_CSR)
+            for Z in (X, X_base)
+        )
+        W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
+        units = self._units()
+        n_enum = min(W.shape) if units == "bernoulli" else W.shape[0]
+        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
+            log_p = -self.free_energy(X) - _ais.exact_log_partition(W, b, a, units)
+            return log_p, log_p.copy()
+        base = None if X_base is None else _ais.base_rate_biases(X_base, units)
+        options = dict(base_visible_bias=base, betas=betas)
+        gen = self._generator(random_state)
+        with np.errstate(over="ignore", invalid="ignore"):
+            forward = _ais.ais_log_partition(
+                W, b, a, units, n_runs=n_runs, generator=gen, **options
+            )
+            reverse = _ais.raise_log_likelihood(
+                X, W, b, a, units, n_chains=n_chains, generator=gen, **options
+            )
+        upper = reverse.neg_free_energy - forward.log_z
+        message = _ais.bracket_warning(
+            reverse.log_prob, upper, tolerance, log_z=(forward.log_z, reverse.log_z)
+        )
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=user_stacklevel())
+        return reverse.log_prob, upper
 
     def _generator(self, random_state):
         if random_state is not None:
