@@ -20,9 +20,10 @@ over ``v`` for Gaussian unit-variance visible units).
 * :func:`raise_log_likelihood` anneals the other way (RAISE; Burda, Grosse and
   Salakhutdinov, 2015): from data rows at ``beta = 1`` down to the base rate, on
   the same runs, temperatures and Gibbs sweeps. It gives a stochastic *lower*
-  bound on each row's ``log p(v)``, where forward AIS, through a ``log Z`` that is
-  low in expectation, gives a stochastic *upper* one; :func:`bracket_warning`
-  says when the two disagree.
+  bound on each row's log-likelihood under the annealed model, and so (on rows
+  like the model's own samples) a mean log-likelihood from below, where forward
+  AIS, through a ``log Z`` that is low in expectation, gives one from above;
+  :func:`bracket_warning` says when the two disagree.
 * :func:`dbn_lower_bound` is the variational lower bound on ``log p(v)`` of a
   Deep Belief Network (Salakhutdinov and Murray, 2008, section 4).
 """
@@ -414,9 +415,14 @@ def raise_log_likelihood(
     with ``f_k`` the unnormalised marginal at ``beta_k`` (the same increments
     as forward AIS, collected along the backward path). ``E[p_hat(v)] =
     p_ann(v)``, so ``log p_hat(v)`` is a stochastic lower bound on ``log
-    p_ann(v)``; and ``p_ann`` falls short of ``p`` exactly where the annealing
-    misses modes, so it errs low where forward AIS (through a low ``log Z``)
-    errs high. Same intermediate RBMs, schedule and cost per temperature as
+    p_ann(v)``. ``p_ann`` is not ``p``: it puts too little mass in the modes
+    the annealing misses and so too much elsewhere. Averaged over rows drawn
+    from the RBM itself, ``log p_ann`` is below ``log p`` by ``KL(p || p_ann)
+    >= 0``; so on such rows, and in practice on the data of a model that fits
+    it, the mean of these bounds estimates the mean log-likelihood from below,
+    where forward AIS (through a low ``log Z``) estimates it from above. On
+    rows that the model finds improbable it can lie above ``log p(v)``. Same
+    intermediate RBMs, schedule and cost per temperature as
     :func:`ais_log_partition`, with one chain per row and chain.
 
     Parameters
@@ -574,6 +580,50 @@ def _sampled_terms(V, P1, layers, visible_units, gen):
         H = H_up
     W, b, a = layers[-1]
     return terms - free_energy(H, W, a, b)
+
+
+def dbn_bound_bracket(
+    V,
+    layers,
+    *,
+    visible_units="bernoulli",
+    n_samples=100,
+    n_runs=100,
+    n_chains=1,
+    betas=10000,
+    generator=None,
+):
+    """:func:`dbn_lower_bound` with the top RBM's ``log Z`` from both sides.
+
+    Forward AIS on the top RBM (from a base rate fitted to the upward mean-field
+    pass of ``V``) gives a ``log Z_top`` low in expectation; reverse annealing
+    (:func:`raise_log_likelihood`) from one upward draw of the top RBM's input
+    per row gives one from above. The bound's other terms are the same for
+    both, so the two values differ by the same amount on every row.
+
+    Returns
+    -------
+    lower, upper : ndarray of shape (n_rows,)
+        The bound with the reverse and with the forward ``log Z_top``.
+    log_z : tuple of float
+        ``(forward, reverse)`` estimates of ``log Z_top``.
+    """
+    gen = np.random.default_rng() if generator is None else generator
+    means = draws = V
+    for W, b, _ in layers[:-1]:
+        means = sigmoid(means @ W.T + b)
+        draws = sample_bernoulli(sigmoid(draws @ W.T + b), gen)
+    W, b, a = layers[-1]
+    units = visible_units if len(layers) == 1 else "bernoulli"
+    options = dict(base_visible_bias=base_rate_biases(means, units), betas=betas)
+    forward = ais_log_partition(W, b, a, units, n_runs=n_runs, generator=gen, **options)
+    reverse = raise_log_likelihood(
+        draws, W, b, a, units, n_chains=n_chains, generator=gen, **options
+    )
+    terms = dbn_lower_bound(
+        V, layers, 0.0, visible_units=visible_units, n_samples=n_samples, generator=gen
+    )
+    return terms - reverse.log_z, terms - forward.log_z, (forward.log_z, reverse.log_z)
 
 
 def check_exact_bound(layer_sizes):

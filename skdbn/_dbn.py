@@ -8,7 +8,7 @@ hidden probabilities of the layer below.
 """
 
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (
@@ -17,6 +17,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
@@ -541,6 +542,127 @@ class DBNTransformer(
             n_samples=n_samples,
             generator=np.random.default_rng(seed),
         )
+
+    @validate_params(
+        {
+            **AIS_CONSTRAINTS,
+            "n_samples": [Count(1), None],
+            "n_chains": [Count(1)],
+            "tolerance": [Interval(Real, 0, None, closed="left")],
+            "exact": ["boolean", None],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def log_likelihood_bound_bracket(
+        self,
+        X,
+        *,
+        n_samples=100,
+        n_runs=100,
+        n_betas=10000,
+        n_chains=1,
+        random_state=None,
+        tolerance=_ais.BRACKET_TOLERANCE,
+        exact=None,
+    ):
+        """The variational bound of :meth:`log_likelihood_lower_bound`, with the
+        top RBM's ``log Z`` estimated from both sides.
+
+        Forward AIS estimates ``log Z_top`` from below (in expectation), which
+        makes the bound optimistic; reverse annealing (RAISE) from upward draws
+        of X's rows estimates it from above, which makes it conservative. The
+        two differ by the same amount on every row; where they disagree by more
+        than ``tolerance`` nats the forward runs have missed modes of the top
+        RBM, which no band or effective sample size from those runs shows. With
+        one layer it brackets the RBM's log-likelihood itself (through the
+        ``log Z`` the reverse rows imply). Fresh estimates; sets no attribute.
+        See :func:`skdbn._ais.dbn_bound_bracket`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_rows, n_features)
+        n_samples : int or None, default=100
+            As in :meth:`log_likelihood_lower_bound`.
+        n_runs : int, default=100
+            Forward AIS runs on the top RBM.
+        n_betas : int or array-like, default=10000
+            Inverse temperatures of both sides, as in
+            :meth:`RBMTransformer.estimate_log_partition`.
+        n_chains : int, default=1
+            Reverse chains per row of X.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws and both sides.
+        tolerance : float, default=1.0
+            Largest difference of the two sides, in nats per row, that passes
+            without a warning.
+        exact : bool or None, default=None
+            True enumerates ``Z_top`` (then both values are equal), False
+            anneals, None enumerates when the top RBM is small enough.
+
+        Returns
+        -------
+        lower, upper : ndarray of shape (n_rows,)
+            The bound with the reverse and with the forward ``log Z_top``.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the two sides differ by more than ``tolerance``, with both
+            numbers and the advice: more temperatures and runs.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_digits
+        >>> from skdbn import DBNTransformer
+        >>> X = (load_digits().data > 7).astype(float)[:200]
+        >>> dbn = DBNTransformer(hidden_layer_sizes=(12, 6), random_state=0).fit(X)
+        >>> lower, upper = dbn.log_likelihood_bound_bracket(
+        ...     X, n_samples=10, n_betas=300, random_state=0, exact=False)
+        >>> bool((lower <= upper + 1).all())
+        True
+        """
+        check_is_fitted(self)
+        X = validate(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        betas = _ais.check_betas(n_betas)
+        if n_samples is None:
+            _ais.check_exact_bound([rbm.components_.shape[0] for rbm in self.rbms_])
+        gen = np.random.default_rng(
+            check_random_state(random_state).randint(2**31 - 1, size=4)
+        )
+        layers = [rbm._params(X.dtype) for rbm in self.rbms_]
+        V = X.toarray() if hasattr(X, "toarray") else X
+        units = self.rbms_[0]._units()
+        W, b, a = layers[-1]
+        top_units = units if len(layers) == 1 else "bernoulli"
+        n_enum = min(W.shape) if top_units == "bernoulli" else W.shape[0]
+        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
+            log_z = _ais.exact_log_partition(W, b, a, top_units)
+            bound = _ais.dbn_lower_bound(
+                V,
+                layers,
+                log_z,
+                visible_units=units,
+                n_samples=n_samples,
+                generator=gen,
+            )
+            return bound, bound.copy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            lower, upper, log_z = _ais.dbn_bound_bracket(
+                V,
+                layers,
+                visible_units=units,
+                n_samples=n_samples,
+                n_runs=n_runs,
+                n_chains=n_chains,
+                betas=betas,
+                generator=gen,
+            )
+        message = _ais.bracket_warning(lower, upper, tolerance, log_z=log_z)
+        if message is not None:
+            warnings.warn(message, ConvergenceWarning, stacklevel=user_stacklevel())
+        return lower, upper
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

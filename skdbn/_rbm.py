@@ -832,10 +832,13 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         AIS estimate (as :meth:`estimate_log_partition` makes), which is low in
         expectation. From below: reverse annealing (RAISE, Burda, Grosse and
         Salakhutdinov, 2015) started at each row of X, on the same temperatures
-        and base-rate model (:func:`skdbn._ais.raise_log_likelihood`). Both are
-        stochastic bounds: each holds in expectation, and with enough
-        temperatures both sides close in on ``log p(x)``. Where they still
-        disagree, the forward side has typically missed modes that its runs
+        and base-rate model (:func:`skdbn._ais.raise_log_likelihood`). The
+        upper side holds in expectation for every row; the lower one bounds the
+        annealed model's log-likelihood, which is below the RBM's on average
+        over rows like the model's own samples (so in practice on the data of
+        a model that fits it), not on rows the model finds improbable. With
+        enough temperatures both sides close in on ``log p(x)``. Where they
+        still disagree, the forward runs have typically missed modes they
         never reached: no band or effective sample size computed from those
         runs can show that, the other side can. Exact (both sides equal) when
         :meth:`estimate_log_partition` would enumerate. Sets no attribute.
@@ -868,9 +871,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         Returns
         -------
         lower : ndarray of shape (n_samples,)
-            Reverse-annealing estimates, from below.
+            Reverse-annealing estimates, from below (for rows like the model's
+            samples, on average).
         upper : ndarray of shape (n_samples,)
-            Forward-AIS estimates, from above.
+            Forward-AIS estimates ``-F(x) - log Z_fwd``, from above.
 
         Warns
         -----
