@@ -14,6 +14,9 @@ With 16 hidden units the partition function :math:`Z` is computed exactly by
 :math:`2^{16}` hidden states). Every few epochs we also estimate it by annealed
 importance sampling (``exact=False``), the method used for larger models, and
 draw its :math:`\\pm 3\\sigma` band as error bars: it lands on the exact curve.
+On a model this small the runs reach every mode; on larger ones the band can
+be narrow and wrong, which only annealing from the other side too reveals
+(:ref:`sphx_glr_auto_examples_plot_likelihood_bracket.py`).
 
 With a constant learning rate, PCD's likelihood climbs, then oscillates below
 CD-1's: the persistent chains and the weights chase each other. Letting the

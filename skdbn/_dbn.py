@@ -486,7 +486,9 @@ class DBNTransformer(
         ``log Z_2`` is the top RBM's ``log_partition_``; when it is unset, it is
         computed now by ``rbms_[-1].estimate_log_partition`` (exact when small,
         otherwise AIS from a base rate fitted to X's upward mean-field pass) and
-        kept there, with its uncertainty in ``rbms_[-1].log_partition_bounds_``.
+        kept there, with its sampling band in ``rbms_[-1].log_partition_bounds_``
+        (no evidence of convergence; :meth:`log_likelihood_bound_bracket`
+        estimates ``log Z_2`` from both sides).
 
         Parameters
         ----------

@@ -190,7 +190,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         removes a stale one, as ``partial_fit`` does).
     log_partition_bounds_ : tuple of float
         ``(low, high)`` band of ``log_partition_``: ``log(Z_hat -/+ 3 sigma)``
-        for AIS, both equal to ``log_partition_`` when it is exact.
+        for AIS, both equal to ``log_partition_`` when it is exact. Computed
+        from the runs drawn, it cannot see modes that none of them reached: a
+        narrow band is no evidence of convergence (use
+        :meth:`log_likelihood_bounds`).
     n_iter_ : int
         Epochs run (``fit`` and ``partial_fit`` calls together).
     t_ : int
@@ -697,7 +700,10 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             that the estimate is unreliable, usually too low. Also when the whole
             band lies below a closed-form lower bound of ``log Z``
             (``skdbn._ais.log_partition_floor``): the estimate is then certainly
-            wrong (X far from the model's scale).
+            wrong (X far from the model's scale). No warning is no evidence of
+            convergence: on multimodal models AIS can be several nats low with a
+            narrow band and a large effective sample size. To check, anneal from
+            the other side too, with :meth:`log_likelihood_bounds`.
 
         Raises
         ------
@@ -779,7 +785,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         log_prob : ndarray of shape (n_samples,)
         log_prob_low, log_prob_high : ndarray of shape (n_samples,)
             With ``return_bounds``: ``-F(x) - high`` and ``-F(x) - low`` (the
-            latter ``+inf`` when the AIS band reaches 0).
+            latter ``+inf`` when the AIS band reaches 0). The band's sampling
+            spread only, not a bracket of the true value: for that see
+            :meth:`log_likelihood_bounds`.
 
         Examples
         --------
