@@ -15,7 +15,8 @@ model (the training pixels' marginals):
 * **reverse annealing** (RAISE, ``skdbn._ais.raise_log_likelihood``, one chain
   per row from ``--n-reverse`` test images down to the base rate, seed 1000):
   a per-row log-likelihood from *below*, and the ``log Z`` it implies,
-  ``mean(-F(x) - log p_hat(x))``, from above.
+  ``mean(-F(x) - log p_hat(x))``, from above (with its standard error over
+  the rows).
 
 It prints both ``log Z`` estimates, the test log-likelihood bracket on the
 reverse rows [reverse, forward], the forward band ``log(Z_hat -/+ 3 sd)`` and
@@ -118,13 +119,15 @@ def report(label, n_betas, forward, reverse, reverse_s, neg_f_test, shape, args)
     """One table row per forward seed, each set against the same reverse run."""
     lower = reverse.log_prob.mean()  # the reverse rows' mean log-likelihood
     neg_f_rev = reverse.neg_free_energy.mean()
+    implied = reverse.neg_free_energy - reverse.log_prob  # log Z, row by row
+    se = implied.std(ddof=1) / np.sqrt(implied.size)
     for seed, (result, seconds) in zip(args.seeds, forward, strict=True):
         upper = neg_f_rev - result.log_z
         flagged = _ais.bracket_warning(reverse.log_prob, upper) is not None
         print(
             f"| {label} | {n_betas:,} | {seed} | {result.log_z:.2f} "
             f"[{result.log_z_low:.2f}, {result.log_z_high:.2f}] "
-            f"| {result.effective_sample_size:.1f} | {reverse.log_z:.2f} "
+            f"| {result.effective_sample_size:.1f} | {reverse.log_z:.2f} +/- {se:.2f} "
             f"| [{lower:.2f}, {upper:.2f}] | {upper - lower:.2f} "
             f"| {'yes' if flagged else 'no'} | {neg_f_test - result.log_z:.2f} "
             f"| {seconds:.1f} ({gflops(args.n_runs, n_betas, shape, seconds):.0f}) "
@@ -182,7 +185,7 @@ def main():
     print()
     print(
         "| model | temperatures | seed | forward log Z [-3 sd, +3 sd] | ESS "
-        "| reverse log Z | test LL [reverse, forward] | gap | flagged "
+        "| reverse log Z +/- se | test LL [reverse, forward] | gap | flagged "
         "| test LL (forward, all rows) | forward s (GFLOP/s) "
         "| reverse s (GFLOP/s) |"
     )
