@@ -141,6 +141,16 @@ def exact_log_partition(W, b, a, visible_units="bernoulli"):
     )
 
 
+def use_enumeration(W, visible_units="bernoulli", exact=None):
+    """Whether ``log Z`` is to be enumerated: ``exact`` when it is a bool, else
+    whether the enumerated layer of :func:`exact_log_partition` has at most
+    ``MAX_EXACT_UNITS`` units."""
+    if exact is not None:
+        return bool(exact)
+    n_enum = min(W.shape) if visible_units == "bernoulli" else W.shape[0]
+    return n_enum <= MAX_EXACT_UNITS
+
+
 def log_partition_floor(W, b, a, visible_units="bernoulli"):
     """A lower bound on ``log Z`` that holds for every RBM, in closed form.
 

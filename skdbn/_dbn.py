@@ -636,19 +636,11 @@ class DBNTransformer(
         layers = [rbm._params(X.dtype) for rbm in self.rbms_]
         V = X.toarray() if hasattr(X, "toarray") else X
         units = self.rbms_[0]._units()
-        W, b, a = layers[-1]
         top_units = units if len(layers) == 1 else "bernoulli"
-        n_enum = min(W.shape) if top_units == "bernoulli" else W.shape[0]
-        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
-            log_z = _ais.exact_log_partition(W, b, a, top_units)
-            bound = _ais.dbn_lower_bound(
-                V,
-                layers,
-                log_z,
-                visible_units=units,
-                n_samples=n_samples,
-                generator=gen,
-            )
+        if _ais.use_enumeration(layers[-1][0], top_units, exact):
+            log_z = _ais.exact_log_partition(*layers[-1], top_units)
+            options = dict(visible_units=units, n_samples=n_samples, generator=gen)
+            bound = _ais.dbn_lower_bound(V, layers, log_z, **options)
             return bound, bound.copy()
         with np.errstate(over="ignore", invalid="ignore"):
             lower, upper, log_z = _ais.dbn_bound_bracket(

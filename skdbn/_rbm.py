@@ -910,8 +910,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         )
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         units = self._units()
-        n_enum = min(W.shape) if units == "bernoulli" else W.shape[0]
-        if exact or (exact is None and n_enum <= _ais.MAX_EXACT_UNITS):
+        if _ais.use_enumeration(W, units, exact):
             log_p = -self.free_energy(X) - _ais.exact_log_partition(W, b, a, units)
             return log_p, log_p.copy()
         base = None if X_base is None else _ais.base_rate_biases(X_base, units)

@@ -304,3 +304,12 @@ def test_dbn_bound_bracket_warns_on_a_bimodal_top_rbm():
     # annealed model, which misses the other mode, puts too much mass.)
     exact = _exact_log_prob(V, W, b, a)
     assert upper.mean() > exact.mean() + 10
+
+
+def test_use_enumeration():
+    assert _ais.use_enumeration(np.zeros((20, 30)))
+    assert not _ais.use_enumeration(np.zeros((21, 30)))
+    assert _ais.use_enumeration(np.zeros((30, 20)))  # the visible layer
+    assert not _ais.use_enumeration(np.zeros((21, 5)), "gaussian")  # hidden only
+    assert not _ais.use_enumeration(np.zeros((2, 3)), exact=False)
+    assert _ais.use_enumeration(np.zeros((40, 40)), exact=True)
