@@ -904,14 +904,16 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self)
         betas = _ais.check_betas(n_betas)
-        X, X_base = (
-            None if Z is None else validate(self, Z, reset=False, **_FLOAT_CSR)
-            for Z in (X, X_base)
-        )
+        X = validate(self, X, reset=False, **_FLOAT_CSR)
+        if X_base is not None:  # unnamed columns are X's warning to give, once
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "X does not have valid feature")
+                X_base = validate(self, X_base, reset=False, **_FLOAT_CSR)
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         units = self._units()
         if _ais.use_enumeration(W, units, exact):
-            log_p = -self.free_energy(X) - _ais.exact_log_partition(W, b, a, units)
+            log_z = _ais.exact_log_partition(W, b, a, units)
+            log_p = -self.free_energy(X).astype(np.float64) - log_z
             return log_p, log_p.copy()
         base = None if X_base is None else _ais.base_rate_biases(X_base, units)
         options = dict(base_visible_bias=base, betas=betas)

@@ -99,8 +99,13 @@ INFERENCE_METHODS = {
         "log_likelihood",
         "gibbs",
         "estimate_log_partition",
+        "log_likelihood_bounds",
     ],
-    "DBNTransformer": ["transform", "log_likelihood_lower_bound"],
+    "DBNTransformer": [
+        "transform",
+        "log_likelihood_lower_bound",
+        "log_likelihood_bound_bracket",
+    ],
     "DBNClassifier": [
         "predict",
         "predict_proba",
@@ -111,9 +116,20 @@ INFERENCE_METHODS = {
     "DBNRegressor": ["predict", "transform", "score"],
 }
 GENERATIVE_METHODS = {
-    "RBMTransformer": ["sample", "gibbs", "estimate_log_partition", "log_likelihood"],
-    "DBNTransformer": ["sample", "log_likelihood_lower_bound"],
+    "RBMTransformer": [
+        "sample",
+        "gibbs",
+        "estimate_log_partition",
+        "log_likelihood",
+        "log_likelihood_bounds",
+    ],
+    "DBNTransformer": [
+        "sample",
+        "log_likelihood_lower_bound",
+        "log_likelihood_bound_bracket",
+    ],
 }
+BRACKETS = {"log_likelihood_bounds", "log_likelihood_bound_bracket"}  # 2 arrays
 DENSE_ONLY = {"gibbs", "inverse_transform"}  # documented as array-like
 
 N_FEATURES = 3  # of the data the fitted estimators saw
@@ -191,6 +207,8 @@ PROBLEMS = {
     "n_steps": Problem(("n_steps",)),
     "n_runs": Problem(("n_runs",)),
     "n_betas": Problem(("n_betas", "betas")),
+    "n_chains": Problem(("n_chains",)),
+    "tolerance": Problem(("tolerance",)),
     "random_state": Problem(("random_state", "seed")),
     "generator": Problem(("random_state", "seed", "generator"), False),
     "input_features": Problem(("input_features", "feature_names_in_")),
@@ -793,6 +811,10 @@ def check_output(label, estimator, method, out, n, in_dtype, y=None):
         check_labels(label, estimator, out, n)
     elif method == "predict":  # a regressor's, shaped like its targets y
         check_array(label, out, (n, *np.shape(y)[1:]), dtype)
+    elif method in BRACKETS:  # (lower, upper), float64 by design
+        assert isinstance(out, tuple) and len(out) == 2, f"{label}: {out!r}"
+        for side in out:
+            check_array(label, side, (n,), None)
     else:
         if method == "log_likelihood_lower_bound":
             dtype = None  # a float64 sum of log-probabilities, by design
@@ -948,6 +970,12 @@ def test_inference_on_hostile_X(name, data):
             X, n_runs=2, n_betas=5, exact=False, random_state=0
         ),
         "log_likelihood_lower_bound": lambda: method_(X, n_samples=2, random_state=0),
+        "log_likelihood_bounds": lambda: method_(
+            X, n_runs=2, n_betas=5, exact=False, random_state=0
+        ),
+        "log_likelihood_bound_bracket": lambda: method_(
+            X, n_samples=2, n_runs=2, n_betas=5, exact=False, random_state=0
+        ),
     }.get(method, lambda: method_(X))
     label = label_of(name, method, "X")
     outcome, out = call(label, func, problems)
@@ -987,6 +1015,8 @@ N_RUNS = [(1, ()), (2, ())] + [(v, ("n_runs",)) for v in (0, -1, 2.5)]
 N_BETAS = [(3, ()), (5, ()), ([0, 0.5, 1], ()), (np.linspace(0, 1, 4), ())]
 N_BETAS += [(v, ("n_betas",)) for v in (2, 0, -1, 4.5, [0.5, 1], [0, 1, 0.5], [])]
 N_BETAS += [(v, ("n_betas",)) for v in ([0, np.nan, 1], [0, np.inf, 1])]
+N_CHAINS = [(1, ()), (2, ())] + [(v, ("n_chains",)) for v in (0, -1, 2.5)]
+TOLERANCES = [(1.0, ()), (0.0, ()), (1e9, ())] + [(-1.0, ("tolerance",))]
 LOWER_BOUND_SAMPLES = [(None, ()), (1, ()), (2, ())]
 LOWER_BOUND_SAMPLES += [(v, ("n_samples",)) for v in (0, -1, 2.5)]
 RANDOM_STATES = [
@@ -1010,8 +1040,24 @@ GENERATIVE_ARGUMENTS = {
     },
     "log_likelihood": {"return_bounds": [(False, ()), (True, ())]},
     "log_likelihood_lower_bound": {"n_samples": LOWER_BOUND_SAMPLES},
+    "log_likelihood_bounds": {
+        "X_base": [(None, ()), (clean_X(4), ())],
+        "n_runs": N_RUNS,
+        "n_betas": N_BETAS,
+        "n_chains": N_CHAINS,
+        "tolerance": TOLERANCES,
+        "exact": [(False, ()), (None, ()), (True, ())],
+    },
+    "log_likelihood_bound_bracket": {
+        "n_samples": LOWER_BOUND_SAMPLES,
+        "n_runs": N_RUNS,
+        "n_betas": N_BETAS,
+        "n_chains": N_CHAINS,
+        "tolerance": TOLERANCES,
+        "exact": [(False, ()), (None, ()), (True, ())],
+    },
 }
-TAKES_X = {"gibbs", "log_likelihood", "log_likelihood_lower_bound"}
+TAKES_X = {"gibbs", "log_likelihood", "log_likelihood_lower_bound", *BRACKETS}
 
 
 @pytest.mark.parametrize("name", GENERATIVE)
