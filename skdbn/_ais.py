@@ -595,6 +595,7 @@ def _sampled_terms(V, P1, layers, visible_units, gen):
 def dbn_bound_bracket(
     V,
     layers,
+    base_visible_bias,
     *,
     visible_units="bernoulli",
     n_samples=100,
@@ -605,11 +606,13 @@ def dbn_bound_bracket(
 ):
     """:func:`dbn_lower_bound` with the top RBM's ``log Z`` from both sides.
 
-    Forward AIS on the top RBM (from a base rate fitted to the upward mean-field
-    pass of ``V``) gives a ``log Z_top`` low in expectation; reverse annealing
+    Forward AIS on the top RBM from the base rate ``base_visible_bias``
+    (typically :func:`base_rate_biases` of the upward mean-field pass of ``V``)
+    gives a ``log Z_top`` low in expectation; reverse annealing
     (:func:`raise_log_likelihood`) from one upward draw of the top RBM's input
-    per row gives one from above. The bound's other terms are the same for
-    both, so the two values differ by the same amount on every row.
+    per row, to the same base rate, gives one from above. The bound's other
+    terms are the same for both, so the two values differ by the same amount on
+    every row.
 
     Returns
     -------
@@ -619,13 +622,12 @@ def dbn_bound_bracket(
         ``(forward, reverse)`` estimates of ``log Z_top``.
     """
     gen = np.random.default_rng() if generator is None else generator
-    means = draws = V
+    draws = V
     for W, b, _ in layers[:-1]:
-        means = sigmoid(means @ W.T + b)
         draws = sample_bernoulli(sigmoid(draws @ W.T + b), gen)
     W, b, a = layers[-1]
     units = visible_units if len(layers) == 1 else "bernoulli"
-    options = dict(base_visible_bias=base_rate_biases(means, units), betas=betas)
+    options = dict(base_visible_bias=base_visible_bias, betas=betas)
     forward = ais_log_partition(W, b, a, units, n_runs=n_runs, generator=gen, **options)
     reverse = raise_log_likelihood(
         draws, W, b, a, units, n_chains=n_chains, generator=gen, **options

@@ -624,9 +624,7 @@ class DBNTransformer(
         True
         """
         check_is_fitted(self)
-        X = validate(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
+        X = validate_fitted(self, X)
         betas = _ais.check_betas(n_betas)
         if n_samples is None:
             _ais.check_exact_bound([rbm.components_.shape[0] for rbm in self.rbms_])
@@ -646,6 +644,7 @@ class DBNTransformer(
             lower, upper, log_z = _ais.dbn_bound_bracket(
                 V,
                 layers,
+                _ais.base_rate_biases(upward_pass(self.rbms_[:-1], X), top_units),
                 visible_units=units,
                 n_samples=n_samples,
                 n_runs=n_runs,

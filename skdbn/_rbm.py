@@ -54,7 +54,6 @@ SAMPLING_CONSTRAINTS = {
     "random_state": ["random_state"],
     "draw": ["boolean"],
 }
-_FLOAT_CSR = {"accept_sparse": "csr", "dtype": (np.float64, np.float32)}
 AIS_CONSTRAINTS = {
     "n_runs": [Count(1)],
     "n_betas": [Count(_ais.MIN_BETAS), "array-like"],
@@ -904,11 +903,11 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         check_is_fitted(self)
         betas = _ais.check_betas(n_betas)
-        X = validate(self, X, reset=False, **_FLOAT_CSR)
+        X = validate_fitted(self, X)
         if X_base is not None:  # unnamed columns are X's warning to give, once
             with warnings.catch_warnings():
                 warnings.filterwarnings("ignore", "X does not have valid feature")
-                X_base = validate(self, X_base, reset=False, **_FLOAT_CSR)
+                X_base = validate_fitted(self, X_base)
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         units = self._units()
         if _ais.use_enumeration(W, units, exact):
