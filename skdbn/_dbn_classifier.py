@@ -111,6 +111,60 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
     """
     )
 
+    @classmethod
+    def from_weights(cls, coefs, intercepts, classes, **params):
+        """A classifier that computes the given network, with no training.
+
+        The way to set weights by hand (scikit-learn's estimators have no
+        other): the result predicts as if fitted, and ``fit`` with
+        ``warm_start=True`` or ``partial_fit`` fine-tune it from there.
+
+        Parameters
+        ----------
+        coefs : list of array-like
+            The weights of each layer, bottom to top, the output layer last;
+            ``coefs[i]`` has shape ``(n_units_in, n_units_out)``, as in the
+            fitted ``coefs_``.
+        intercepts : list of array-like
+            The biases of each layer, ``intercepts[i]`` of shape
+            ``(n_units_out,)``.
+        classes : array-like of shape (n_classes,)
+            The class labels, in the order of the output units. Two classes
+            take one (sigmoid) output unit, for the second class; more take
+            one softmax unit each. Multi-label models cannot be made here.
+        **params
+            Other parameters of the classifier, such as ``activation``
+            (``hidden_layer_sizes`` follows from ``coefs``).
+
+        Returns
+        -------
+        clf : DBNClassifier
+            With ``coefs_``, ``intercepts_``, ``classes_`` and the other fitted
+            attributes set (``n_iter_ = 0``), holding copies of the arrays.
+
+        Examples
+        --------
+        >>> from skdbn import DBNClassifier
+        >>> clf = DBNClassifier.from_weights(
+        ...     [[[20, -20], [20, -20]], [[20], [20]]], [[-10, 30], [-30]],
+        ...     classes=[0, 1],
+        ... )
+        >>> clf.predict([[0, 0], [0, 1], [1, 0], [1, 1]])
+        array([0, 1, 1, 0])
+        """
+        labels = check_classes(classes)
+        est = cls._from_weights(coefs, intercepts, params)
+        binarizer = LabelBinarizer().fit(labels)
+        n_outputs = 1 if labels.size == 2 else labels.size
+        if est.n_outputs_ != n_outputs:
+            raise ValueError(
+                f"{labels.size} classes need {n_outputs} output unit(s), but the "
+                f"last layer of coefs has {est.n_outputs_}."
+            )
+        est._label_binarizer, est.classes_ = binarizer, binarizer.classes_
+        est.out_activation_ = "sigmoid" if labels.size == 2 else "softmax"
+        return est
+
     def _encode(self, y, classes=None):
         """Targets as a float matrix; sets ``classes_`` and the output type.
 
@@ -227,7 +281,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
 
     def _validation_score(self, objective, X, Y, sample_weight):
         P = _network.forward(
-            X, self.coefs_, self.intercepts_, "sigmoid", self.out_activation_
+            X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
         )[-1]
         if self.out_activation_ == "softmax":
             correct = P.argmax(axis=1) == Y.argmax(axis=1)

@@ -17,7 +17,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
 )
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _outofcore, _training
@@ -38,6 +38,15 @@ FINE_TUNING_DOC = """
     pretrain : bool, default=True
         Pre-train the hidden layers as a DBN before fine-tuning; ``False`` starts
         from random (Glorot) weights, which makes the ablation one parameter.
+    activation : {'logistic', 'tanh', 'relu', 'identity'}, default='logistic'
+        Hidden units' activation during fine-tuning and prediction, with
+        MLPClassifier's names. The RBMs of pre-training have sigmoid
+        ('logistic') units: with ``pretrain=True``, 'tanh' starts from the
+        exactly equivalent tanh network (``sigmoid(z) = (1 + tanh(z / 2)) / 2``:
+        weights and biases halved, offsets moved into the next layer's biases),
+        and 'relu' or 'identity' raise a ValueError (use them with
+        ``pretrain=False``). 'logistic' is the recommendation after
+        pre-training; see the User Guide for how 'tanh' compares.
     hidden_layer_sizes, visible_units, rbm_* :
         The stack and its pre-training, as in :class:`DBNTransformer`.
     solver : {'sgd', 'adam'}, default='adam'
@@ -146,6 +155,33 @@ def _glorot(rng, fan_in, fan_out, dtype):
     return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
 
 
+def _checked_network(coefs, intercepts):
+    """Copies of the layers of a hand-made network, in one float dtype
+    (float32 only if every array is), or a ValueError naming the layer."""
+    coefs = [np.asarray(W) for W in coefs]
+    intercepts = [np.asarray(b) for b in intercepts]
+    if len(coefs) < 2 or len(coefs) != len(intercepts):
+        raise ValueError(
+            "coefs and intercepts must list the same number of layers, at least "
+            f"two (a hidden layer and the output layer); got {len(coefs)} and "
+            f"{len(intercepts)}."
+        )
+    dtype = np.result_type(*coefs, *intercepts, np.float32)
+    n_in = coefs[0].shape[0] if coefs[0].ndim == 2 else None
+    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+        if W.ndim != 2 or W.shape[0] != n_in or b.shape != (W.shape[1],):
+            raise ValueError(
+                f"Layer {i}: coefs[{i}] must be 2-D with {n_in} rows (the units "
+                f"below it) and intercepts[{i}] 1-D with one value per column of "
+                f"coefs[{i}]; got the shapes {W.shape} and {b.shape}."
+            )
+        n_in = W.shape[1]
+    if not all(np.isfinite(a).all() for a in coefs + intercepts):
+        raise ValueError("coefs and intercepts must be finite.")
+    copy = [np.array(a, dtype=dtype) for a in coefs + intercepts]
+    return copy[: len(coefs)], copy[len(coefs) :]
+
+
 class BaseDBNNetwork(
     PretrainingMixin,
     GradientDescentMixin,
@@ -162,6 +198,7 @@ class BaseDBNNetwork(
         hidden_layer_sizes=(256, 128),
         *,
         pretrain=True,
+        activation="logistic",
         visible_units="bernoulli",
         rbm_learning_rate="auto",
         rbm_n_iter="auto",
@@ -198,6 +235,7 @@ class BaseDBNNetwork(
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.pretrain = pretrain
+        self.activation = activation
         self.visible_units = visible_units
         self.rbm_learning_rate = rbm_learning_rate
         self.rbm_n_iter = rbm_n_iter
@@ -236,6 +274,7 @@ class BaseDBNNetwork(
         **PRETRAINING_CONSTRAINTS,
         **GD_PARAMETER_CONSTRAINTS,
         "pretrain": ["boolean"],
+        "activation": [StrOptions({"logistic", "tanh", "relu", "identity"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
@@ -263,6 +302,8 @@ class BaseDBNNetwork(
             self.pretraining_curves_ = None
         coefs.append(_glorot(rng, sizes[-1], n_outputs, X.dtype))
         intercepts.append(self._initial_output_bias(Y).astype(X.dtype))
+        if self.pretrain and self.activation == "tanh":  # the same network
+            coefs, intercepts = _network.sigmoid_to_tanh(coefs, intercepts)
         self.coefs_, self.intercepts_ = coefs, intercepts
         self._n_features_out = sizes[-1]  # transform() gives the top hidden layer
         self.n_layers_ = len(coefs) + 1
@@ -271,8 +312,50 @@ class BaseDBNNetwork(
         self._optimizer = None
         return interrupted
 
+    @classmethod
+    def _from_weights(cls, coefs, intercepts, params):
+        """An estimator of ``cls(**params)`` holding the network ``(coefs,
+        intercepts)`` as if fitted (no epoch run); the targets' side is the
+        subclass's."""
+        coefs, intercepts = _checked_network(coefs, intercepts)
+        sizes = tuple(W.shape[1] for W in coefs[:-1])
+        est = cls(**{"hidden_layer_sizes": sizes, **params})
+        est._validate_params()
+        if check_layer_sizes(est.hidden_layer_sizes) != sizes:
+            raise ValueError(
+                f"hidden_layer_sizes={est.hidden_layer_sizes!r} does not match the "
+                f"hidden layers of coefs, {sizes}; leave it out."
+            )
+        est.coefs_, est.intercepts_ = coefs, intercepts
+        est.n_features_in_ = coefs[0].shape[0]
+        est._n_features_out = sizes[-1]
+        est.n_layers_ = len(coefs) + 1
+        est.n_outputs_ = coefs[-1].shape[1]
+        est.pretraining_curves_ = None
+        est.loss_ = None
+        _training.init_history(est, early_stopping=est.early_stopping)
+        est._optimizer = None
+        return est
+
     def _initial_output_bias(self, Y):
         return np.zeros(Y.shape[1])
+
+    def _check_activation(self):
+        """Refuse hidden units that pre-trained (sigmoid) weights cannot start."""
+        if self.pretrain and self.activation in ("relu", "identity"):
+            raise ValueError(
+                f"activation={self.activation!r} cannot be fine-tuned from "
+                "pre-training: the RBMs of pre-training have binary (sigmoid) "
+                "hidden units, whose weights mean nothing to "
+                f"{self.activation!r} units. Use pretrain=False with "
+                f"activation={self.activation!r}, or activation='logistic' or "
+                "'tanh' with pre-training."
+            )
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Model files from before the activation parameter had sigmoid units.
+        self.__dict__.setdefault("activation", "logistic")
 
     def _check_continuation(self, n_outputs, incremental):
         """Refuse to go on training a network that the parameters or the targets
@@ -297,7 +380,7 @@ class BaseDBNNetwork(
         objective = _network.NetworkObjective(
             self.coefs_,
             self.intercepts_,
-            hidden_activation="sigmoid",
+            hidden_activation=self.activation,
             output_activation=self.out_activation_,
             alpha=self.alpha,
             alpha_per_sample=True,
@@ -325,6 +408,7 @@ class BaseDBNNetwork(
     def _fit(self, X, Y, incremental=False):
         """Initialise (pre-train) or go on from the current weights, then
         fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
+        self._check_activation()
         rng = self._training_rng(incremental)
         call = training_call(hasattr(self, "coefs_"), incremental, self.warm_start)
         if call == "initialise":
@@ -350,10 +434,11 @@ class BaseDBNNetwork(
         n = len(self.coefs_) if output else len(self.coefs_) - 1
         coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_[:n]]
         intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_[:n]]
-        top = self.out_activation_ if output else "sigmoid"
+        top = self.out_activation_ if output else self.activation
+        hidden = self.activation
 
         def forward(block, out):
-            out[...] = _network.forward(block, coefs, intercepts, "sigmoid", top)[-1]
+            out[...] = _network.forward(block, coefs, intercepts, hidden, top)[-1]
             return out
 
         width = max(W.shape[1] for W in coefs)

@@ -151,13 +151,54 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         self.out_activation_ = "identity"
         return self._fit(X, Y, incremental=True)
 
+    @classmethod
+    def from_weights(cls, coefs, intercepts, **params):
+        """A regressor that computes the given network, with no training.
+
+        As :meth:`DBNClassifier.from_weights`: the result predicts as if fitted,
+        and ``fit`` with ``warm_start=True`` or ``partial_fit`` fine-tune it.
+
+        Parameters
+        ----------
+        coefs : list of array-like
+            The weights of each layer, bottom to top, the (linear) output layer
+            last; ``coefs[i]`` has shape ``(n_units_in, n_units_out)``.
+        intercepts : list of array-like
+            The biases of each layer, ``intercepts[i]`` of shape
+            ``(n_units_out,)``.
+        **params
+            Other parameters of the regressor, such as ``activation``.
+
+        Returns
+        -------
+        reg : DBNRegressor
+            With the fitted attributes set (``n_iter_ = 0``); one output unit
+            predicts a 1-D array.
+
+        Examples
+        --------
+        >>> from skdbn import DBNRegressor
+        >>> reg = DBNRegressor.from_weights(
+        ...     [[[1.0, -1.0]], [[1.0], [1.0]]], [[0.0, 0.0], [0.0]],
+        ...     activation="relu", pretrain=False,
+        ... )
+        >>> reg.predict([[-2.0], [3.0]])  # |x|
+        array([2., 3.])
+        """
+        est = cls._from_weights(coefs, intercepts, params)
+        est.out_activation_ = "identity"
+        est._y_1d = est.n_outputs_ == 1
+        return est
+
     def _initial_output_bias(self, Y):
         # The best constant prediction: the network then learns the deviations,
         # and the fit is the same for targets shifted by any constant.
         return Y.mean(axis=0, dtype=np.float64)
 
     def _validation_score(self, objective, X, Y, sample_weight):
-        P = _network.forward(X, self.coefs_, self.intercepts_, "sigmoid", "identity")
+        P = _network.forward(
+            X, self.coefs_, self.intercepts_, self.activation, "identity"
+        )
         return r2_score(Y, P[-1], sample_weight=sample_weight)
 
     def predict(self, X):

@@ -44,7 +44,8 @@ def forward(
     ----------
     X : {ndarray, sparse matrix} of shape (n_samples, n_features)
     coefs, intercepts : list of ndarray
-    hidden_activation : {'sigmoid', 'tanh', 'relu', 'identity'}
+    hidden_activation : {'sigmoid', 'logistic', 'tanh', 'relu', 'identity'}
+        ('logistic' is 'sigmoid', scikit-learn's name.)
     output_activation : {'softmax', 'sigmoid', 'identity'} or None
         ``None`` leaves the output layer's pre-activations (logits) in place.
     out : list of ndarray, optional
@@ -72,6 +73,41 @@ def forward(
             A *= masks[i][:n_samples]
         activations.append(A)
     return activations
+
+
+def sigmoid_to_tanh(coefs, intercepts):
+    """The tanh network that computes what a sigmoid network computes.
+
+    ``sigmoid(z) = (1 + tanh(z / 2)) / 2``: each hidden layer's weights and biases
+    are halved (so its tanh sees ``z / 2``), and the next layer, which now
+    receives ``t = 2 * sigmoid(z) - 1`` instead of ``sigmoid(z)``, takes its
+    weights halved and the offset ``0.5 * W.sum(axis=0)`` added to its biases.
+    The last layer (the output) is only adjusted for its input, so the outputs,
+    logits included, are unchanged; the hidden layers hold ``2 * h - 1`` where
+    the sigmoid network holds ``h``.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        A network with sigmoid hidden layers, as :func:`forward` takes it (the
+        last pair is the output layer). They are not modified.
+
+    Returns
+    -------
+    coefs, intercepts : list of ndarray
+        New arrays, in the same dtypes, for ``hidden_activation='tanh'``.
+    """
+    last = len(coefs) - 1
+    new_coefs, new_intercepts = [], []
+    for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+        if i > 0:  # the input is t = 2 h - 1: h @ W + b = t @ (W / 2) + offset
+            b = b + 0.5 * W.sum(axis=0, dtype=W.dtype)
+            W = 0.5 * W
+        if i < last:  # a tanh hidden unit of half the pre-activation
+            W, b = 0.5 * W, 0.5 * b
+        new_coefs.append(np.array(W, dtype=coefs[i].dtype))
+        new_intercepts.append(np.array(b, dtype=intercepts[i].dtype))
+    return new_coefs, new_intercepts
 
 
 def _output_loss_and_delta(Z, Y, weights, output_activation, scale=1.0):

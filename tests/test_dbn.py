@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import is_classifier
 from sklearn.datasets import (
     load_digits,
     make_friedman1,
@@ -712,3 +713,199 @@ def test_numpy_scalar_parameters_train_as_python_numbers(digits, Estimator):
     else:
         weights = [np.concatenate([c.ravel() for c in m.coefs_]) for m in models]
     assert_array_equal(*weights)
+
+
+def _initial_network(monkeypatch, **params):
+    """The network fine-tuning starts from: fit with fine-tuning skipped."""
+    from skdbn._dbn_network import BaseDBNNetwork
+
+    monkeypatch.setattr(BaseDBNNetwork, "_fine_tune", lambda self, *a, **k: self)
+    return params
+
+
+@pytest.mark.parametrize("sizes", [(12,), (12, 10), (12, 10, 8)])
+@pytest.mark.parametrize("Estimator", [DBNClassifier, DBNRegressor])
+def test_tanh_starts_from_the_pretrained_network(digits, monkeypatch, sizes, Estimator):
+    X, y = digits
+    X, y = X[:300], y[:300]
+    params = dict(
+        hidden_layer_sizes=sizes, rbm_n_iter=3, rbm_batch_size=20, rbm_learning_rate=0.1
+    )
+    _initial_network(monkeypatch)
+    sig = Estimator(activation="logistic", random_state=0, **params).fit(X, y)
+    tanh = Estimator(activation="tanh", random_state=0, **params).fit(X, y)
+    assert tanh.n_iter_ == 0
+    # The weights differ (halved, offsets moved) but the network is the same.
+    assert_allclose(tanh.coefs_[0], sig.coefs_[0] / 2, rtol=1e-12, atol=0)
+    assert np.abs(sig.coefs_[0]).max() > 0.05  # pre-training moved the weights
+    assert_allclose(tanh.transform(X), 2 * sig.transform(X) - 1, atol=1e-12)
+    assert_allclose(tanh.predict(X), sig.predict(X), rtol=1e-10, atol=1e-12)
+    if Estimator is DBNClassifier:
+        assert_allclose(tanh.predict_proba(X), sig.predict_proba(X), atol=1e-12)
+        assert_allclose(tanh.predict_log_proba(X), sig.predict_log_proba(X), atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+@pytest.mark.parametrize("Estimator", [DBNClassifier, DBNRegressor])
+def test_relu_and_identity_refuse_pretraining(digits, activation, Estimator):
+    X, y = digits
+    est = Estimator(activation=activation, **SMALL)
+    with pytest.raises(ValueError, match="pretrain=False") as info:
+        est.fit(X[:100], y[:100])
+    assert "binary (sigmoid)" in str(info.value)
+    assert not hasattr(est, "coefs_")
+    with pytest.raises(ValueError, match="pretrain=False"):
+        Estimator(activation=activation, **SMALL).partial_fit(
+            X[:100],
+            y[:100],
+            **({"classes": np.arange(10)} if is_classifier(est) else {}),
+        )
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+def test_every_activation_learns_digits(digits, activation):
+    X, y = digits
+    clf = DBNClassifier(
+        hidden_layer_sizes=(32,),
+        pretrain=False,
+        activation=activation,
+        max_iter=30,
+        random_state=0,
+    ).fit(X[:1200], y[:1200])
+    assert clf.score(X[1200:], y[1200:]) > 0.85
+    # The hidden layer really uses the activation.
+    H = clf.transform(X[:50])
+    Z = X[:50] @ clf.coefs_[0] + clf.intercepts_[0]
+    expected = {
+        "logistic": 1 / (1 + np.exp(-Z)),
+        "tanh": np.tanh(Z),
+        "relu": np.maximum(Z, 0),
+        "identity": Z,
+    }[activation]
+    assert_allclose(H, expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_fine_tuning_gradient_follows_the_activation(digits, activation, monkeypatch):
+    # Early stopping's validation score, partial_fit and warm starts all go
+    # through the estimator's activation: record what fine-tuning is given.
+    import skdbn._network as network
+
+    seen = set()
+    original = network.forward
+
+    def recording_forward(X, coefs, intercepts, hidden, *args, **kwargs):
+        seen.add(hidden)
+        return original(X, coefs, intercepts, hidden, *args, **kwargs)
+
+    monkeypatch.setattr(network, "forward", recording_forward)
+    X, y = digits
+    params = dict(hidden_layer_sizes=(16,), pretrain=False, activation=activation)
+    DBNClassifier(early_stopping=True, max_iter=3, **params).fit(X, y)
+    clf = DBNClassifier(warm_start=True, max_iter=2, **params).fit(X, y)
+    clf.fit(X, y).partial_fit(X, y)
+    clf.predict_proba(X)
+    DBNRegressor(early_stopping=True, max_iter=2, **params).fit(X, y / 9.0)
+    assert seen == {activation}
+
+
+def test_activation_survives_model_files(tmp_path, digits):
+    from skdbn import io
+
+    X, y = digits
+    clf = DBNClassifier(activation="tanh", max_iter=3, **SMALL).fit(X, y)
+    path = tmp_path / "tanh.skops"
+    io.save(clf, path)
+    loaded = io.load(path)
+    assert loaded.activation == "tanh"
+    assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_from_weights_computes_xor_and_trains_on():
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = np.array(["off", "on", "on", "off"])
+    # tanh units: OR, NAND, and their AND at the output (a sigmoid).
+    coefs = [[[10, -10], [10, -10]], [[10], [10]]]
+    intercepts = [[-5, 15], [-10]]
+    clf = DBNClassifier.from_weights(
+        coefs, intercepts, classes=["off", "on"], activation="tanh", pretrain=False
+    )
+    assert_array_equal(clf.predict(X), y)
+    assert clf.score(X, y) == 1.0
+    H = np.tanh(X @ np.array(coefs[0]) + intercepts[0])
+    expected = 1 / (1 + np.exp(-(H @ np.array(coefs[1]) + intercepts[1])))
+    assert_allclose(clf.predict_proba(X)[:, 1], expected[:, 0], rtol=1e-12)
+    assert clf.hidden_layer_sizes == (2,) and clf.n_iter_ == 0
+    assert clf.coefs_[0].dtype == np.float64 and clf.n_features_in_ == 2
+    coefs[0][0][0] = 0  # the estimator holds copies
+    assert clf.coefs_[0][0, 0] == 10
+    # Fine-tuning goes on from the hand-set weights.
+    clf.set_params(warm_start=True, max_iter=5, learning_rate_init=1e-3)
+    clf.fit(X, y)
+    assert clf.n_iter_ == 5 and clf.score(X, y) == 1.0
+    clf.partial_fit(X, y, classes=["off", "on"])
+    assert_array_equal(clf.predict(X), y)
+
+
+def test_from_weights_multiclass_and_regressor():
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(size=(4, 3)), rng.normal(size=(3, 3))]
+    intercepts = [np.zeros(3, dtype=np.float32), np.zeros(3, dtype=np.float32)]
+    clf = DBNClassifier.from_weights(coefs, intercepts, classes=[2, 0, 1])
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.out_activation_ == "softmax"
+    X = rng.rand(5, 4)
+    P = 1 / (1 + np.exp(-(X @ coefs[0])))
+    Z = P @ coefs[1]
+    proba = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    assert_allclose(clf.predict_proba(X), proba, rtol=1e-12)
+    reg = DBNRegressor.from_weights(
+        [np.ones((4, 2), np.float32), np.ones((2, 1), np.float32)],
+        [np.zeros(2, np.float32), np.full(1, 0.5, np.float32)],
+        activation="identity",
+    )
+    assert reg.coefs_[0].dtype == np.float32
+    assert_allclose(reg.predict(X), 2 * X.sum(axis=1) + 0.5, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "coefs, intercepts, kwargs, match",
+    [
+        ([np.ones((2, 3))], [np.zeros(3)], {}, "at least two"),
+        ([np.ones((2, 3)), np.ones((4, 1))], [np.zeros(3), np.zeros(1)], {}, "Layer 1"),
+        ([np.ones((2, 3)), np.ones((3, 1))], [np.zeros(2), np.zeros(1)], {}, "Layer 0"),
+        (
+            [np.ones((2, 3)), np.ones((3, 3))],
+            [np.zeros(3), np.zeros(3)],
+            {},
+            "need 1 output",
+        ),
+        (
+            [np.ones((2, 3)), np.ones((3, 1))],
+            [np.zeros(3), np.array([np.nan])],
+            {},
+            "finite",
+        ),
+        (
+            [np.ones((2, 3)), np.ones((3, 1))],
+            [np.zeros(3), np.zeros(1)],
+            {"hidden_layer_sizes": (4,)},
+            "does not match",
+        ),
+    ],
+)
+def test_from_weights_checks_the_network(coefs, intercepts, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DBNClassifier.from_weights(coefs, intercepts, classes=[0, 1], **kwargs)
+
+
+def test_from_weights_validates_parameters():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="activation"):
+        DBNClassifier.from_weights(
+            [np.ones((2, 3)), np.ones((3, 1))],
+            [np.zeros(3), np.zeros(1)],
+            classes=[0, 1],
+            activation="softsign",
+        )

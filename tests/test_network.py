@@ -9,6 +9,7 @@ from skdbn._network import (
     forward,
     init_gradients,
     loss_and_gradients,
+    sigmoid_to_tanh,
 )
 
 
@@ -219,3 +220,38 @@ def test_dropout_masks_have_the_right_rate_and_scale():
     first = mask.copy()
     objective(X, Y)
     assert not np.array_equal(first, objective._masks[0])  # fresh masks per batch
+
+
+@pytest.mark.parametrize("n_hidden", [(5,), (5, 4), (6, 5, 4)])
+@pytest.mark.parametrize("output", ["softmax", "sigmoid", "identity"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_to_tanh_computes_the_same_network(n_hidden, output, dtype):
+    # Weights large enough that a wrong factor or a missing offset shows.
+    X, _, coefs, intercepts = _problem(output, n_hidden, n=20)
+    coefs = [(3 * W).astype(dtype) for W in coefs]
+    intercepts = [(3 * b).astype(dtype) for b in intercepts]
+    X = X.astype(dtype)
+    before = [W.copy() for W in coefs + intercepts]
+    tanh_coefs, tanh_intercepts = sigmoid_to_tanh(coefs, intercepts)
+    assert_allclose(_flat(coefs + intercepts), _flat(before), rtol=0)  # unmodified
+    assert all(a.dtype == dtype for a in tanh_coefs + tanh_intercepts)
+    sig = forward(X, coefs, intercepts, "sigmoid", None)
+    tanh = forward(X, tanh_coefs, tanh_intercepts, "tanh", None)
+    rtol = 1e-12 if dtype == np.float64 else 1e-5
+    # Every hidden layer holds 2 h - 1, the logits are the same.
+    for h, t in zip(sig[1:-1], tanh[1:-1], strict=True):
+        assert_allclose(t, 2 * h - 1, rtol=rtol, atol=rtol)
+    assert_allclose(tanh[-1], sig[-1], rtol=rtol, atol=10 * rtol)
+    out_sig = forward(X, coefs, intercepts, "sigmoid", output)[-1]
+    out_tanh = forward(X, tanh_coefs, tanh_intercepts, "tanh", output)[-1]
+    assert_allclose(out_tanh, out_sig, rtol=rtol, atol=10 * rtol)
+
+
+def test_sigmoid_to_tanh_by_hand():
+    # One hidden unit: sigmoid(2 x + 1) -> tanh(x + 0.5); the output 4 h + 3
+    # becomes 2 t + (3 + 2).
+    coefs, intercepts = sigmoid_to_tanh(
+        [np.array([[2.0]]), np.array([[4.0]])], [np.array([1.0]), np.array([3.0])]
+    )
+    assert_allclose(_flat(coefs), [1.0, 2.0])
+    assert_allclose(_flat(intercepts), [0.5, 5.0])
