@@ -166,6 +166,13 @@ def _checked_network(coefs, intercepts):
             f"two (a hidden layer and the output layer); got {len(coefs)} and "
             f"{len(intercepts)}."
         )
+    for name, arrays in (("coefs", coefs), ("intercepts", intercepts)):
+        for i, a in enumerate(arrays):
+            if a.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"{name}[{i}] has dtype {a.dtype}: the weights must be real "
+                    "numbers (not strings, complex numbers or objects)."
+                )
     dtype = np.result_type(*coefs, *intercepts, np.float32)
     n_in = coefs[0].shape[0] if coefs[0].ndim == 2 else None
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):

@@ -143,6 +143,7 @@ EXAMPLES = {  # per estimator and family; SKDBN_HOSTILE_SCALE multiplies them
     "inverse_transform": 150,
     "generative": 200,
     "feature_names": 30,
+    "from_weights": 150,
 }
 hypothesis.settings.register_profile(
     "skdbn-hostile",
@@ -212,6 +213,8 @@ PROBLEMS = {
     "random_state": Problem(("random_state", "seed")),
     "generator": Problem(("random_state", "seed", "generator"), False),
     "input_features": Problem(("input_features", "feature_names_in_")),
+    "layers": Problem(("layer", "coefs", "intercepts")),
+    "finite": Problem(("finite",)),
 }
 
 CALL_TIME_LIMIT = 10  # seconds; a call still running then counts as a hang
@@ -1136,6 +1139,89 @@ def test_get_feature_names_out_with_hostile_input_features(name, data):
         assert len(set(out)) == len(out), f"{label}: duplicate names {out}"
 
 
+SUPERVISED_NETWORKS = ["DBNClassifier", "DBNRegressor"]
+# A layer's entries: (dtype, special value or None) -> problems.
+LAYER_VALUES = [
+    (("float64", None), ()),
+    (("float32", None), ()),
+    (("int64", None), ()),
+    (("bool", None), ()),
+    (("float16", None), ()),
+    (("float64", "nan"), ("finite",)),
+    (("float64", "inf"), ("finite",)),
+    (("complex128", None), ("complex",)),
+    (("str", None), ("string",)),
+    (("object", "none"), ("string",)),  # None among the weights
+]
+# How the layers fit together: (shapes of coefs, shapes of intercepts).
+LAYER_SHAPES = [
+    (([3, 4], [4, 1]), ([4], [1]), ()),
+    (([3, 4], [4, 5], [5, 1]), ([4], [5], [1]), ()),
+    (([3, 4], [4, 3]), ([4], [3]), ()),  # three outputs
+    (([3, 4],), ([4],), ("layers",)),  # no output layer
+    (([3, 4], [5, 1]), ([4], [1]), ("layers",)),  # not chained
+    (([3, 4], [4, 1]), ([4], [2]), ("layers",)),  # a wrong bias length
+    (([3, 4], [4, 1]), ([4],), ("layers",)),  # a missing bias
+    (([3, 4], [4]), ([4], [1]), ("layers",)),  # a 1-D layer
+    (([3, 4, 1], [4, 1]), ([4], [1]), ("layers",)),  # a 3-D layer
+    (([3, 0], [0, 1]), ([0], [1]), ("layers",)),  # an empty hidden layer
+]
+CLASS_CHOICES = [
+    ([0, 1], ()),
+    (["a", "b", "c"], ()),
+    ([1.5, -2.0], ("classes",)),  # continuous: refused, as by partial_fit
+    ([0], ("classes",)),
+    ([], ("classes",)),
+    ([0, 1, 2, 3], ()),  # one, three or four outputs: wrong for some networks
+]
+
+
+def _layer_array(shape, dtype, special, rng):
+    values = rng.standard_normal(shape)
+    if dtype == "str":
+        return values.astype(str)
+    array = values.astype(object if dtype == "object" else dtype)
+    if special and array.size:
+        array.flat[0] = {"nan": np.nan, "inf": np.inf, "none": None}[special]
+    return array
+
+
+@pytest.mark.parametrize("name", SUPERVISED_NETWORKS)
+@hostile_settings("from_weights")
+@hypothesis.given(data=st.data())
+def test_from_weights_with_hostile_layers(name, data):
+    """from_weights either builds a working model or names the problem."""
+    rng = np.random.default_rng(0)
+    coef_shapes, bias_shapes, problems = data.draw(st.sampled_from(LAYER_SHAPES))
+    (dtype, special), more = data.draw(st.sampled_from(LAYER_VALUES), label="values")
+    problems = {*problems, *more}
+    coefs = [_layer_array(s, dtype, special, rng) for s in coef_shapes]
+    intercepts = [_layer_array(s, dtype, None, rng) for s in bias_shapes]
+    kwargs = {"activation": data.draw(st.sampled_from(["logistic", "tanh", "relu"]))}
+    cls = type(ESTIMATORS[name])
+    if name == "DBNClassifier":
+        classes, more = data.draw(st.sampled_from(CLASS_CHOICES), label="classes")
+        kwargs["classes"] = classes
+        problems |= set(more)
+        n_out = coef_shapes[-1][-1] if coef_shapes else 0
+        if len(classes) >= 2 and n_out != (1 if len(classes) == 2 else len(classes)):
+            problems.add("classes")
+    label = label_of(name, "from_weights", dtype, str(special), str(coef_shapes))
+    outcome, est = call(
+        label, lambda: cls.from_weights(coefs, intercepts, **kwargs), problems
+    )
+    count(name, "from_weights", outcome)
+    if outcome == "rejected":
+        return
+    X = clean_X(5)
+    # (best_loss_ is inf until an epoch ends, as after any initialisation.)
+    assert all(np.isfinite(a).all() for a in est.coefs_ + est.intercepts_), label
+    for method in INFERENCE_METHODS[name]:
+        args = (X, est.predict(X)) if method == "score" else (X,)
+        out = getattr(est, method)(*args)
+        check_output(label, est, method, out, 5, X.dtype, y=est.predict(X))
+
+
 # ---------------------------------------------------------------------------
 # Coverage of the public API, and the example counts
 # ---------------------------------------------------------------------------
@@ -1168,6 +1254,7 @@ def test_every_public_method_is_exercised():
         covered |= {*GENERATIVE_METHODS.get(name, ())}
         covered |= {"inverse_transform"} if name in GENERATIVE else set()
         covered |= {"get_feature_names_out"} if name in NAMED_OUTPUTS else set()
+        covered |= {"from_weights"} if name in SUPERVISED_NETWORKS else set()
         missing = public_methods(type(estimator)) - covered
         assert not missing, f"{name}: no hostile-input test calls {sorted(missing)}"
 
