@@ -312,6 +312,7 @@ class BaseDBNNetwork(
         if self.pretrain and self.activation == "tanh":  # the same network
             coefs, intercepts = _network.sigmoid_to_tanh(coefs, intercepts)
         self.coefs_, self.intercepts_ = coefs, intercepts
+        self._fitted_activation = self.activation  # what the weights are for
         self._n_features_out = sizes[-1]  # transform() gives the top hidden layer
         self.n_layers_ = len(coefs) + 1
         self.n_outputs_ = n_outputs
@@ -334,6 +335,7 @@ class BaseDBNNetwork(
                 f"hidden layers of coefs, {sizes}; leave it out."
             )
         est.coefs_, est.intercepts_ = coefs, intercepts
+        est._fitted_activation = est.activation
         est.n_features_in_ = coefs[0].shape[0]
         est._n_features_out = sizes[-1]
         est.n_layers_ = len(coefs) + 1
@@ -363,6 +365,8 @@ class BaseDBNNetwork(
         super().__setstate__(state)
         # Model files from before the activation parameter had sigmoid units.
         self.__dict__.setdefault("activation", "logistic")
+        if "coefs_" in self.__dict__:
+            self.__dict__.setdefault("_fitted_activation", "logistic")
 
     def _check_continuation(self, n_outputs, incremental):
         """Refuse to go on training a network that the parameters or the targets
@@ -373,10 +377,12 @@ class BaseDBNNetwork(
             fitted={
                 "hidden_layer_sizes": tuple(W.shape[1] for W in self.coefs_[:-1]),
                 "number of targets": self.n_outputs_,
+                "activation": self._fitted_activation,
             },
             now={
                 "hidden_layer_sizes": check_layer_sizes(self.hidden_layer_sizes),
                 "number of targets": n_outputs,
+                "activation": self.activation,
             },
             action=action,
         )

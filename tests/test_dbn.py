@@ -909,3 +909,15 @@ def test_from_weights_validates_parameters():
             classes=[0, 1],
             activation="softsign",
         )
+
+
+def test_continuing_cannot_change_the_activation(digits):
+    X, y = digits
+    clf = DBNClassifier(activation="tanh", max_iter=2, **SMALL).fit(X, y)
+    clf.set_params(activation="logistic", warm_start=True)
+    with pytest.raises(ValueError, match="activation='logistic'.*'tanh'"):
+        clf.fit(X, y)
+    with pytest.raises(ValueError, match="activation"):
+        clf.partial_fit(X, y)
+    clf.set_params(warm_start=False).fit(X, y)  # a new model may
+    assert clf._fitted_activation == "logistic"
