@@ -287,6 +287,7 @@ class BaseDBNNetwork(
 
     def _initialize(self, X, Y, rng):
         """Initial (or pre-trained) weights; True when Ctrl-C cut pre-training."""
+        self._check_activation()
         self.loss_ = None  # until a fine-tuning epoch ends
         n_outputs = Y.shape[1]
         sizes = check_layer_sizes(self.hidden_layer_sizes)
@@ -350,7 +351,8 @@ class BaseDBNNetwork(
         return np.zeros(Y.shape[1])
 
     def _check_activation(self):
-        """Refuse hidden units that pre-trained (sigmoid) weights cannot start."""
+        """Refuse hidden units that pre-trained (sigmoid) weights cannot start
+        (a network that goes on training is not pre-trained again)."""
         if self.pretrain and self.activation in ("relu", "identity"):
             raise ValueError(
                 f"activation={self.activation!r} cannot be fine-tuned from "
@@ -421,7 +423,6 @@ class BaseDBNNetwork(
     def _fit(self, X, Y, incremental=False):
         """Initialise (pre-train) or go on from the current weights, then
         fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
-        self._check_activation()
         rng = self._training_rng(incremental)
         call = training_call(hasattr(self, "coefs_"), incremental, self.warm_start)
         if call == "initialise":

@@ -866,6 +866,16 @@ def test_from_weights_multiclass_and_regressor():
     )
     assert reg.coefs_[0].dtype == np.float32
     assert_allclose(reg.predict(X), 2 * X.sum(axis=1) + 0.5, rtol=1e-6)
+    # Not pre-trained again: pretrain=True does not stop relu units going on.
+    reg = DBNRegressor.from_weights(
+        [np.ones((4, 2)), np.ones((2, 1))],
+        [np.zeros(2), np.zeros(1)],
+        activation="relu",
+        warm_start=True,
+        max_iter=2,
+    )
+    reg.fit(X, X.sum(axis=1)).partial_fit(X, X.sum(axis=1))
+    assert reg.n_iter_ == 3 and reg.t_ == 15  # two epochs, then one
 
 
 @pytest.mark.parametrize(
