@@ -45,8 +45,10 @@ FINE_TUNING_DOC = """
         exactly equivalent tanh network (``sigmoid(z) = (1 + tanh(z / 2)) / 2``:
         weights and biases halved, offsets moved into the next layer's biases),
         and 'relu' or 'identity' raise a ValueError (use them with
-        ``pretrain=False``). 'logistic' is the recommendation after
-        pre-training; see the User Guide for how 'tanh' compares.
+        ``pretrain=False``). Keep 'logistic' after pre-training: the halved
+        tanh weights make each gradient step move the network further, so
+        'tanh' needs a smaller learning rate there and still ends no better
+        (the User Guide compares them).
     hidden_layer_sizes, visible_units, rbm_* :
         The stack and its pre-training, as in :class:`DBNTransformer`.
     solver : {'sgd', 'adam'}, default='adam'
