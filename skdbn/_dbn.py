@@ -399,19 +399,24 @@ class DBNTransformer(
         check_is_fitted(self)
         return upward_pass(self.rbms_, validate_fitted(self, X))
 
-    def inverse_transform(self, H):
+    def inverse_transform(self, X):
         """Top-down pass: from top-layer states to visible means.
+
+        Each layer's :meth:`RBMTransformer.inverse_transform` in turn, top first.
 
         Parameters
         ----------
-        H : array-like of shape (n_samples, hidden_layer_sizes[-1])
+        X : array-like of shape (n_samples, hidden_layer_sizes[-1])
+            Top-layer hidden states or probabilities (the output of
+            :meth:`transform`).
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features_in_)
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The bottom layer's visible means, in the dtype of X.
         """
         check_is_fitted(self)
-        H = check_hidden(self, H, self.rbms_[-1].components_.shape[0])
+        H = check_hidden(self, X, self.rbms_[-1].components_.shape[0])
         for rbm in reversed(self.rbms_):
             H = rbm.inverse_transform(H)
         return H

@@ -589,22 +589,23 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             lambda Xc, out: _cd.hidden_probs(Xc, W, b, out=out), X, W.shape[0]
         )
 
-    def inverse_transform(self, H):
-        """Visible means ``E[v | h = H]``: probabilities (Bernoulli) or means.
+    def inverse_transform(self, X):
+        """Visible means ``E[v | h = X]``: probabilities (Bernoulli) or means.
 
         ``inverse_transform(transform(X))`` is the mean-field reconstruction of X.
 
         Parameters
         ----------
-        H : array-like of shape (n_samples, n_components)
-            Hidden states or probabilities.
+        X : array-like of shape (n_samples, n_components)
+            Hidden states or probabilities (the output of :meth:`transform`).
 
         Returns
         -------
-        X_rec : ndarray of shape (n_samples, n_features)
+        X_original : ndarray of shape (n_samples, n_features)
+            The visible means, in the dtype of X.
         """
         check_is_fitted(self)
-        H = check_hidden(self, H, self.components_.shape[0])
+        H = check_hidden(self, X, self.components_.shape[0])
         W, _, a = self._params(H.dtype)
         return _cd.visible_means(H, W, a, self._units())
 

@@ -247,12 +247,12 @@ def check_unchanged(estimator, *, fitted, now, action="partial_fit"):
 
 
 def check_hidden(estimator, H, n_hidden):
-    """Hidden states H for ``inverse_transform``, validated: ``n_hidden`` columns."""
+    """Hidden states H (``inverse_transform``'s X), validated: ``n_hidden`` columns."""
     H = checked_array(estimator, H, dtype=(np.float64, np.float32))
     if H.shape[1] != n_hidden:
         raise ValueError(
-            f"H has {H.shape[1]} columns, but this {type(estimator).__name__} has "
-            f"{n_hidden} hidden units."
+            f"X has {H.shape[1]} columns (hidden units), but this "
+            f"{type(estimator).__name__} has {n_hidden} hidden units."
         )
     return H
 

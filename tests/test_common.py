@@ -2,6 +2,7 @@
 
 import inspect
 
+import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.estimator_checks import (
@@ -90,3 +91,21 @@ def test_transformer_get_feature_names_out(estimator):
 )
 def test_set_output_transform(estimator):
     check_set_output_transform(type(estimator).__name__, estimator)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [e for e in _instances() if hasattr(e, "inverse_transform")],
+    ids=repr,
+)
+def test_inverse_transform_takes_X(estimator):
+    # scikit-learn's convention: inverse_transform(X), so that callers passing
+    # X=... work and metadata routing sees no spurious H parameter.
+    X = np.random.RandomState(0).uniform(size=(20, 5))
+    estimator = estimator.set_params(random_state=0).fit(X)
+    assert list(inspect.signature(estimator.inverse_transform).parameters) == ["X"]
+    H = estimator.transform(X)
+    expected = estimator.inverse_transform(H)
+    np.testing.assert_array_equal(estimator.inverse_transform(X=H), expected)
+    assert expected.shape == X.shape
+    assert not hasattr(estimator, "set_inverse_transform_request")
