@@ -571,6 +571,7 @@ class RBMTrainer:
             epoch_metrics=lambda epoch: self._end_epoch(epoch, monitor),
             convergence_warning=False,
             rows=rows,
+            log_name="RBMTransformer",
         )
         return self
 

@@ -7,10 +7,13 @@ by :func:`skdbn._cd.fit_rbm`, the function behind ``RBMTransformer.fit``, on the
 hidden probabilities of the layer below.
 """
 
+from __future__ import annotations
+
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -23,6 +26,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
+from ._base import DocLinkMixin, MatrixLike, RandomStateLike
 from ._callsite import user_stacklevel
 from ._rbm import AIS_CONSTRAINTS, SAMPLING_CONSTRAINTS, RBMTransformer
 from ._training import unchanged_on_error
@@ -93,7 +97,7 @@ def upward_pass(rbms, X):
     return _outofcore.map_rows(upward, X, layers[-1][0].shape[0], width=width)
 
 
-class PretrainingMixin:
+class PretrainingMixin(DocLinkMixin):
     """The ``rbm_*`` parameters and greedy layer-wise pre-training."""
 
     def _layer_params(self):
@@ -279,7 +283,7 @@ class DBNTransformer(
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: None = None) -> DBNTransformer:
         """Pre-train the stack greedily on X.
 
         Parameters
@@ -302,7 +306,7 @@ class DBNTransformer(
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: MatrixLike, y: None = None) -> DBNTransformer:
         """Train every layer for one epoch on X, bottom up.
 
         For data that arrives in chunks or does not fit in memory. Each call
@@ -384,7 +388,7 @@ class DBNTransformer(
         for rbm, (_, params) in zip(self.rbms_, self._layer_params(), strict=True):
             rbm.set_params(**params)
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> np.ndarray:
         """Top-layer hidden probabilities (deterministic, mean-field upward pass).
 
         Parameters
@@ -399,7 +403,7 @@ class DBNTransformer(
         check_is_fitted(self)
         return upward_pass(self.rbms_, validate_fitted(self, X))
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Top-down pass: from top-layer states to visible means.
 
         Each layer's :meth:`RBMTransformer.inverse_transform` in turn, top first.
@@ -422,7 +426,14 @@ class DBNTransformer(
         return H
 
     @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, *, n_steps=1000, random_state=None, draw=False):
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        n_steps: int = 1000,
+        random_state: RandomStateLike = None,
+        draw: bool = False,
+    ) -> np.ndarray:
         """Generate data: Gibbs sampling in the top RBM, then one top-down pass.
 
         By default the top RBM's visible means (:meth:`RBMTransformer.sample`)
@@ -468,8 +479,14 @@ class DBNTransformer(
         prefer_skip_nested_validation=True,
     )
     def log_likelihood_lower_bound(
-        self, X, *, n_samples=100, n_runs=100, n_betas=10000, random_state=None
-    ):
+        self,
+        X: MatrixLike,
+        *,
+        n_samples: int | None = 100,
+        n_runs: int = 100,
+        n_betas: int | ArrayLike = 10000,
+        random_state: RandomStateLike = None,
+    ) -> np.ndarray:
         """Variational lower bound on ``log p(x)`` of each sample, in nats.
 
         The bound of Salakhutdinov and Murray (2008). For two layers, with

@@ -1,9 +1,12 @@
 """DBNClassifier: a pre-trained stack fine-tuned on class labels."""
 
+from __future__ import annotations
+
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from sklearn.base import (
     ClassifierMixin,
     _fit_context,
@@ -14,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from . import _network
 from ._activations import binary_log_proba, log_sigmoid, log_softmax
+from ._base import MatrixLike
 from ._callsite import user_stacklevel
 from ._dbn_network import (
     FINE_TUNING_ATTRIBUTES,
@@ -206,7 +210,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X, y):
+    def fit(self, X: MatrixLike, y: ArrayLike) -> DBNClassifier:
         """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
 
         Parameters
@@ -233,7 +237,9 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None
+    ) -> DBNClassifier:
         """One epoch of fine-tuning on ``(X, y)``.
 
         The first call initialises the network (pre-training on this ``X`` when
@@ -319,7 +325,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
             )
             warnings.warn(warning, stacklevel=user_stacklevel())
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -338,7 +344,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         # Sigmoid outputs from their logarithms: tiny probabilities stay accurate.
         return np.exp(self.predict_log_proba(X))
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed from the logits.
 
         Parameters
@@ -358,7 +364,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
             return binary_log_proba(Z[:, 0])
         return log_sigmoid(Z)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predicted class (or label indicators for multi-label targets).
 
         Parameters

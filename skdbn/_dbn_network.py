@@ -9,6 +9,8 @@ in ``_dbn_classifier.py`` and ``_dbn_regressor.py``; their parameters and
 shared attributes are documented once here (``FINE_TUNING_DOC``).
 """
 
+from __future__ import annotations
+
 from numbers import Real
 
 import numpy as np
@@ -21,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _outofcore, _training
+from ._base import MatrixLike
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._gradient_descent import (
     GD_PARAMETER_CONSTRAINTS,
@@ -460,7 +463,7 @@ class BaseDBNNetwork(
         width = max(W.shape[1] for W in coefs)
         return _outofcore.map_rows(forward, X, coefs[-1].shape[1], width=width)
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> np.ndarray:
         """Top hidden layer's activations after fine-tuning.
 
         Parameters

@@ -1,7 +1,10 @@
 """DBNRegressor: a pre-trained stack fine-tuned on real-valued targets."""
 
+from __future__ import annotations
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from sklearn.base import (
     RegressorMixin,
     _fit_context,
@@ -9,6 +12,7 @@ from sklearn.base import (
 from sklearn.metrics import r2_score
 
 from . import _network
+from ._base import MatrixLike
 from ._dbn_network import (
     FINE_TUNING_ATTRIBUTES,
     FINE_TUNING_DOC,
@@ -112,7 +116,7 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X, y):
+    def fit(self, X: MatrixLike, y: ArrayLike) -> DBNRegressor:
         """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
 
         Parameters
@@ -132,7 +136,7 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X, y):
+    def partial_fit(self, X: MatrixLike, y: ArrayLike) -> DBNRegressor:
         """One epoch of fine-tuning (the first call also initialises the network).
 
         Parameters
@@ -201,7 +205,7 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         )
         return r2_score(Y, P[-1], sample_weight=sample_weight)
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predicted targets.
 
         Parameters

@@ -17,6 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _training
+from ._base import DocLinkMixin
 from ._callsite import user_stacklevel
 from ._optimizers import SGD, Adam
 from ._state import plain_state, rebuilt_state
@@ -74,7 +75,7 @@ def training_call(fitted, incremental, warm_start):
     return "warm start" if warm_start else "initialise"
 
 
-class GradientDescentMixin:
+class GradientDescentMixin(DocLinkMixin):
     """Optimiser, sample weights and the call into the shared training loop."""
 
     # What on_epoch callbacks see as the stage of this training.

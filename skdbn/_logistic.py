@@ -1,8 +1,11 @@
 """Logistic regression trained by gradient descent on the cross-entropy."""
 
+from __future__ import annotations
+
 from numbers import Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -10,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
+from ._base import MatrixLike
 from ._gradient_descent import (
     GD_PARAMETER_CONSTRAINTS,
     GradientDescentMixin,
@@ -247,7 +251,9 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> LogisticRegressionGD:
         """Fit the model by gradient descent.
 
         Parameters
@@ -285,7 +291,13 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X, y, classes=None, sample_weight=None):
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> LogisticRegressionGD:
         """Run one epoch of mini-batch gradient descent on ``(X, y)``.
 
         Parameters
@@ -367,7 +379,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             stratify=True,
         )
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Linear scores ``X @ coef_.T + intercept_``.
 
         Parameters
@@ -393,7 +405,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         scores = map_rows(scores_of, X, W.shape[1], width=W.shape[1])
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Most probable class for each sample.
 
         Parameters
@@ -408,7 +420,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities (sigmoid for two classes, softmax otherwise).
 
         Parameters
@@ -426,7 +438,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             return np.exp(binary_log_proba(scores))
         return softmax(scores)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed stably from the scores.
 
         Parameters

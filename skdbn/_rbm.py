@@ -1,9 +1,12 @@
 """RBMTransformer: a Restricted Boltzmann Machine with BernoulliRBM's interface."""
 
+from __future__ import annotations
+
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -16,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
+from ._base import DocLinkMixin, MatrixLike, RandomStateLike
 from ._callsite import user_stacklevel
 from ._state import plain_state, rebuilt_state
 from ._training import unchanged_on_error
@@ -91,7 +95,9 @@ def _warn_if_ais_failed(result, floor, n_runs):
         )
 
 
-class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBMTransformer(
+    DocLinkMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Restricted Boltzmann Machine trained by contrastive divergence.
 
     It replaces :class:`sklearn.neural_network.BernoulliRBM` (same parameters,
@@ -346,7 +352,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X, y=None):
+    def fit(self, X: MatrixLike, y: None = None) -> RBMTransformer:
         """Fit the model to the data X.
 
         Parameters
@@ -380,7 +386,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: MatrixLike, y: None = None) -> RBMTransformer:
         """Train for one epoch of mini-batches on X, starting from the current model.
 
         For data that arrives in chunks or does not fit in memory. The first call
@@ -566,7 +572,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """``func(X_block, out_block)`` over row blocks of X (bounded temporaries)."""
         return _outofcore.map_rows(func, X, n_cols, width=max(self.components_.shape))
 
-    def transform(self, X):
+    def transform(self, X: MatrixLike) -> np.ndarray:
         """Hidden probabilities ``P(h = 1 | v = X)`` (deterministic).
 
         Parameters
@@ -589,7 +595,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             lambda Xc, out: _cd.hidden_probs(Xc, W, b, out=out), X, W.shape[0]
         )
 
-    def inverse_transform(self, X):
+    def inverse_transform(self, X: ArrayLike) -> np.ndarray:
         """Visible means ``E[v | h = X]``: probabilities (Bernoulli) or means.
 
         ``inverse_transform(transform(X))`` is the mean-field reconstruction of X.
@@ -609,7 +615,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         W, _, a = self._params(H.dtype)
         return _cd.visible_means(H, W, a, self._units())
 
-    def free_energy(self, X):
+    def free_energy(self, X: MatrixLike) -> np.ndarray:
         """Free energy ``F(v) = -log sum_h exp(-E(v, h))`` of each sample.
 
         Parameters
@@ -628,7 +634,7 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             lambda Xc, out: _cd.free_energy(Xc, W, a, b, units), X, None
         )
 
-    def score_samples(self, X):
+    def score_samples(self, X: MatrixLike) -> np.ndarray:
         """Negative free energy ``-F(x)``; higher is more typical.
 
         For binary x it is the log-probability up to a constant,
@@ -656,8 +662,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         prefer_skip_nested_validation=True,
     )
     def estimate_log_partition(
-        self, X=None, *, n_runs=100, n_betas=10000, random_state=None, exact=None
-    ):
+        self,
+        X: MatrixLike | None = None,
+        *,
+        n_runs: int = 100,
+        n_betas: int | ArrayLike = 10000,
+        random_state: RandomStateLike = None,
+        exact: bool | None = None,
+    ) -> RBMTransformer:
         """Compute or estimate ``log Z`` and store it as ``log_partition_``.
 
         Exact by enumeration when the enumerated layer (the smaller one; the
@@ -766,7 +778,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return result
 
     @validate_params({"return_bounds": ["boolean"]}, prefer_skip_nested_validation=True)
-    def log_likelihood(self, X, *, return_bounds=False):
+    def log_likelihood(
+        self, X: MatrixLike, *, return_bounds: bool = False
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Log-probability ``log p(x) = -F(x) - log Z`` of each sample, in nats.
 
         Needs ``log_partition_`` from :meth:`estimate_log_partition`. A
@@ -949,7 +963,9 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     @validate_params(
         {"random_state": ["random_state"]}, prefer_skip_nested_validation=True
     )
-    def gibbs(self, v, random_state=None):
+    def gibbs(
+        self, v: MatrixLike, random_state: RandomStateLike = None
+    ) -> np.ndarray:
         """One Gibbs step from ``v``: sample ``h ~ P(h | v)`` then ``v' ~ P(v | h)``.
 
         Parameters
@@ -975,7 +991,14 @@ class RBMTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return _cd.visible_states(h, W, a, gen, self._units())
 
     @validate_params(SAMPLING_CONSTRAINTS, prefer_skip_nested_validation=True)
-    def sample(self, n_samples=1, *, n_steps=1000, random_state=None, draw=False):
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        n_steps: int = 1000,
+        random_state: RandomStateLike = None,
+        draw: bool = False,
+    ) -> np.ndarray:
         """Generate samples by running Gibbs chains from the visible biases.
 
         Each chain starts with every hidden unit off (so its first ``v`` is

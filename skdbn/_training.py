@@ -366,6 +366,7 @@ def train(
     convergence_warning=True,
     rows=None,
     keep_start=False,
+    log_name=None,
 ):
     """Train ``objective`` for up to ``max_iter`` epochs, recording history on ``est``.
 
@@ -414,6 +415,9 @@ def train(
         Keep a copy of the weights as they were at the start, and put them back
         if training diverges (a warm start then keeps its previous model);
         otherwise a divergence leaves the last finite epoch's weights.
+    log_name : str, optional
+        Start each verbose line with ``[log_name]``, as BernoulliRBM's do
+        (MLPClassifier's, like the fine-tuning lines, have no prefix).
 
     Returns
     -------
@@ -427,7 +431,7 @@ def train(
     )
     checkpoints = _Checkpoints(est, objective.params, keep_start)
     first_epoch = len(est.loss_curve_)
-    rules = _StoppingRules(tol, n_iter_no_change, gtol, validation, verbose)
+    rules = _StoppingRules(tol, n_iter_no_change, gtol, validation, verbose, log_name)
     interrupted = False
     try:
         stopped = _run_epochs(
@@ -469,6 +473,7 @@ class _StoppingRules:
     gtol: float | None
     validation: tuple | None
     verbose: int
+    log_name: str | None = None
 
 
 def _run_epochs(
@@ -497,7 +502,7 @@ def _run_epochs(
             est, loss, objective, validation, rules.tol, checkpoints.best
         )
         if rules.verbose:
-            _print_epoch(est, loss, extra, validation, start)
+            _print_epoch(est, loss, extra, validation, start, rules.log_name)
         _notify(est, loss, max_epochs, validation is not None)
         optimizer.iteration_ends(est.t_)
         checkpoints.save()
@@ -685,8 +690,9 @@ def _record_validation(est, objective, validation, tol, best):
     return best
 
 
-def _print_epoch(est, loss, extra, validation, start):
-    parts = [f"Iteration {est.n_iter_}, loss = {loss:.8f}"]
+def _print_epoch(est, loss, extra, validation, start, log_name=None):
+    prefix = "" if log_name is None else f"[{log_name}] "
+    parts = [f"{prefix}Iteration {est.n_iter_}, loss = {loss:.8f}"]
     parts += [f"{name} = {value:.6g}" for name, value in extra.items()]
     if validation is not None:
         parts.append(f"validation score = {est.validation_scores_[-1]:.6f}")

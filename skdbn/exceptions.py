@@ -31,7 +31,7 @@ class _WithFields:
     and the attributes.
     """
 
-    _fields = ()
+    _fields: tuple[str, ...] = ()
 
     def __init__(self, message, **fields):
         unknown = sorted(set(fields) - set(self._fields))

@@ -30,6 +30,8 @@ Examples
 (True, 'digits')
 """
 
+from __future__ import annotations
+
 import io
 import json
 import os
@@ -38,8 +40,12 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sklearn.base import BaseEstimator
 
 from ._callsite import user_stacklevel
 from .exceptions import ModelVersionWarning, UntrustedModelError
@@ -159,7 +165,12 @@ def _skops():
     return skops.io
 
 
-def save(model, path, *, metadata=None):
+def save(
+    model: BaseEstimator,
+    path: str | os.PathLike[str],
+    *,
+    metadata: Mapping[str, Any] | None = None,
+) -> None:
     """Write ``model`` to ``path`` in skops' secure format.
 
     Parameters
@@ -400,7 +411,7 @@ def _stored(schema, key):
         return None
 
 
-def audit(path):
+def audit(path: str | os.PathLike[str]) -> tuple[list[str], list[str]]:
     """Types a model file would rebuild, and those :func:`load` refuses.
 
     Parameters
@@ -418,7 +429,9 @@ def audit(path):
     return _audit_schema(_read_schema(path, path))
 
 
-def load(path, *, return_metadata=False):
+def load(
+    path: str | os.PathLike[str], *, return_metadata: bool = False
+) -> BaseEstimator | tuple[BaseEstimator, dict[str, Any]]:
     """Load a model written by :func:`save`, trusting only skdbn's own types.
 
     Parameters

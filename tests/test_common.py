@@ -1,6 +1,7 @@
 """scikit-learn's own estimator checks, run on every public skdbn estimator."""
 
 import inspect
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -109,3 +110,34 @@ def test_inverse_transform_takes_X(estimator):
     np.testing.assert_array_equal(estimator.inverse_transform(X=H), expected)
     assert expected.shape == X.shape
     assert not hasattr(estimator, "set_inverse_transform_request")
+
+
+@pytest.mark.parametrize("estimator", list(_instances()), ids=repr)
+def test_html_repr_links_to_the_api_reference(estimator):
+    name = type(estimator).__name__
+    url = f"https://skdbn.readthedocs.io/en/latest/generated/skdbn.{name}.html"
+    assert estimator._get_doc_link() == url
+    assert url in estimator._repr_html_()
+    # docs/api.rst builds that page (autosummary into generated/).
+    api = (Path(__file__).parents[1] / "docs" / "api.rst").read_text()
+    assert ":toctree: generated/" in api and f"\n   {name}\n" in api
+
+
+def test_public_methods_are_typed():
+    # skdbn ships py.typed: every public method of every estimator, defined in
+    # skdbn, has a type hint for each argument and its return (mypy checks
+    # them in .ci/run).
+    import skdbn as package
+
+    assert (Path(package.__file__).parent / "py.typed").is_file()
+    untyped = []
+    for cls in all_estimators():
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            if name.startswith("_") or not method.__module__.startswith("skdbn"):
+                continue
+            signature = inspect.signature(method)
+            params = [p for p in signature.parameters.values() if p.name != "self"]
+            missing = [p.name for p in params if p.annotation is p.empty]
+            if missing or signature.return_annotation is signature.empty:
+                untyped.append(f"{cls.__name__}.{name}{missing}")
+    assert untyped == []

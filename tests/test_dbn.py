@@ -512,7 +512,7 @@ def test_gaussian_visible_units_and_verbose(digits, capsys):
     assert X_rec.min() < 0
     out = capsys.readouterr().out
     assert "pre-training layer 1/2" in out and "pre-training layer 2/2" in out
-    assert "Iteration 3" in out
+    assert "[RBMTransformer] Iteration 3" in out
     clf = DBNClassifier(
         visible_units="gaussian", rbm_learning_rate=0.005, max_iter=50, **SMALL
     ).fit(X_std, y)

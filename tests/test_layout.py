@@ -31,6 +31,7 @@ LAYERS = {
         "skdbn._state",
     ],
     "estimators": [
+        "skdbn._base",
         "skdbn._gradient_descent",
         "skdbn._logistic",
         "skdbn._rbm",

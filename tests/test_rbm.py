@@ -284,7 +284,8 @@ def test_validation_monitoring_and_verbose(digits, capsys):
     rbm = _fit(digits, validation_fraction=0.2, verbose=1, n_iter=2)
     assert len(rbm.train_free_energy_) == len(rbm.validation_free_energy_) == 2
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 2 and out[0].startswith("Iteration 1, loss = ")
+    # BernoulliRBM's style: each line starts with the estimator's name
+    assert len(out) == 2 and out[0].startswith("[RBMTransformer] Iteration 1, loss = ")
     assert "free energy train" in out[0] and "gap" in out[0] and "time" in out[0]
     assert _fit(digits).validation_free_energy_ is None
     curves = (list(rbm.train_free_energy_), list(rbm.validation_free_energy_))
