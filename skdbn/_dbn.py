@@ -547,20 +547,29 @@ class DBNTransformer(
         betas = _ais.check_betas(n_betas)  # even when log Z is known
         if n_samples is None:  # before an AIS run that would be wasted
             _ais.check_exact_bound([rbm.components_.shape[0] for rbm in self.rbms_])
+        return self._lower_bound(X, n_samples, n_runs, betas, random_state, keep=True)
+
+    def _lower_bound(self, X, n_samples, n_runs, betas, random_state, keep):
+        """:meth:`log_likelihood_lower_bound` of validated X; the top RBM's
+        ``log_partition_`` is computed when unknown, and kept there if ``keep``."""
         seed = check_random_state(random_state).randint(2**31 - 1, size=4)
         top = self.rbms_[-1]
-        if not hasattr(top, "log_partition_"):
+        log_z = getattr(top, "log_partition_", None)
+        if log_z is None:
             top.estimate_log_partition(
                 upward_pass(self.rbms_[:-1], X),
                 n_runs=n_runs,
                 n_betas=betas,
                 random_state=seed[0],
             )
+            log_z = top.log_partition_
+            if not keep:  # the model as it was: log Z unknown
+                del top.log_partition_, top.log_partition_bounds_
         layers = [rbm._params(X.dtype) for rbm in self.rbms_]
         return _ais.dbn_lower_bound(
             X.toarray() if hasattr(X, "toarray") else X,
             layers,
-            top.log_partition_,
+            log_z,
             # The fitted model's units: a set_params takes effect at the next fit.
             visible_units=self.rbms_[0]._units(),
             n_samples=n_samples,
@@ -678,6 +687,41 @@ class DBNTransformer(
         if message is not None:
             warnings.warn(message, ConvergenceWarning, stacklevel=user_stacklevel())
         return lower, upper
+
+    def score(self, X: MatrixLike, y: None = None) -> float:
+        """Mean variational lower bound on ``log p(x)`` of the samples, in nats.
+
+        ``log_likelihood_lower_bound(X, random_state=0).mean()`` with its
+        defaults (100 draws of the hidden layers per sample), except that a
+        ``log Z`` of the top RBM computed here is not kept: a deterministic
+        score, comparable between models with different parameters (it bounds
+        the likelihood, and is the exact mean log-likelihood for one layer), so
+        that ``GridSearchCV`` and ``cross_val_score`` select DBNs without a
+        ``scoring``. Higher is better.
+
+        Its cost is that of the top RBM's ``log Z`` unless
+        ``rbms_[-1].log_partition_`` is set: exact enumeration when the top
+        RBM has at most 20 units on one side, otherwise an AIS run (100 runs
+        of 10,000 temperatures, two ``100 x n_visible x n_hidden`` matrix
+        products each: seconds to minutes for large top layers), plus 100
+        upward samples per row of X. For a single RBM,
+        :meth:`RBMTransformer.score` (the pseudo-likelihood) is much cheaper.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean lower bound on the log-likelihood per sample, in nats.
+        """
+        check_is_fitted(self)
+        X = validate_fitted(self, X)
+        bound = self._lower_bound(X, 100, 100, _ais.check_betas(10000), 0, keep=False)
+        return float(np.mean(bound))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

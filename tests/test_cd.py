@@ -113,6 +113,26 @@ def test_pseudo_likelihood_matches_enumeration():
     assert_allclose(_cd.pseudo_likelihood(V, W, a, b), expected, rtol=1e-10)
 
 
+def test_pseudo_likelihood_of_probabilities_is_the_expected_log_conditional():
+    # For x in [0, 1], unit i contributes x_i log P(v_i=1 | x_-i) + (1 - x_i)
+    # log P(v_i=0 | x_-i), with the conditionals from the free energies of x
+    # with x_i set to 1 and to 0.
+    W, b, a = _tiny_rbm(4, 3)
+    X = np.random.RandomState(1).uniform(size=(6, 4))
+    expected = np.zeros(len(X))
+    for n, x in enumerate(X):
+        for i in range(4):
+            on, off = x.copy(), x.copy()
+            on[i], off[i] = 1.0, 0.0
+            f_on, f_off = _cd.free_energy(np.stack([on, off]), W, a, b)
+            log_p_on = -f_on - np.logaddexp(-f_on, -f_off)
+            log_p_off = -f_off - np.logaddexp(-f_on, -f_off)
+            expected[n] += x[i] * log_p_on + (1 - x[i]) * log_p_off
+    assert_allclose(_cd.pseudo_likelihood(X, W, a, b), expected, rtol=1e-10)
+    sparse = _cd.pseudo_likelihood(sp.csr_matrix(X), W, a, b)
+    assert_allclose(sparse, expected, rtol=1e-10)
+
+
 def test_conditionals_and_sampling():
     W, b, a = _tiny_rbm(4, 3)
     V = _states(4)

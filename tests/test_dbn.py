@@ -931,3 +931,24 @@ def test_continuing_cannot_change_the_activation(digits):
         clf.partial_fit(X, y)
     clf.set_params(warm_start=False).fit(X, y)  # a new model may
     assert clf._fitted_activation == "logistic"
+
+def test_score_is_the_mean_lower_bound_and_keeps_log_z_unknown(digits):
+    from sklearn.base import clone
+
+    X = (digits[0][:200] > 0.5).astype(float)
+    dbn = DBNTransformer((12, 6), random_state=0).fit(X)
+    score = dbn.score(X)
+    assert not hasattr(dbn.rbms_[-1], "log_partition_")  # a score changes nothing
+    assert score == dbn.score(X)  # deterministic
+    twin = clone(dbn).fit(X)
+    bound = twin.log_likelihood_lower_bound(X, random_state=0)
+    assert score == pytest.approx(bound.mean(), rel=1e-12)
+    # one layer: the bound is the exact mean log-likelihood of the RBM
+    one = DBNTransformer((6,), rbm_n_iter=3, random_state=0).fit(X)
+    rbm = one.rbms_[0]
+    exact = rbm.estimate_log_partition().log_likelihood(X).mean()
+    del rbm.log_partition_, rbm.log_partition_bounds_
+    assert one.score(X) == pytest.approx(exact, rel=1e-10)
+    # a trained stack beats an untrained one
+    untrained = DBNTransformer((12, 6), rbm_n_iter=0, random_state=0).fit(X)
+    assert score > untrained.score(X) + 1

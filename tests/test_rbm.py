@@ -622,3 +622,44 @@ def test_failed_refit_keeps_the_previous_model(digits):
         rbm.set_params(learning_rate=1e3, visible_units="gaussian").fit(narrow)
     assert rbm.n_features_in_ == 64
     assert_array_equal(rbm.set_params(visible_units="bernoulli").transform(digits), H)
+
+
+_LEARNS = dict(n_iter="auto", batch_size="auto", learning_rate="auto")
+
+
+def test_score_is_the_mean_pseudo_likelihood_over_all_units(digits):
+    rbm = _fit(digits, **_LEARNS)
+    pll = rbm.pseudo_log_likelihood(digits)
+    W, b, a = rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_
+    assert_allclose(pll, _cd.pseudo_likelihood(digits, W, a, b), rtol=1e-12)
+    assert rbm.score(digits) == pytest.approx(pll.mean(), rel=1e-12)
+    assert rbm.score(digits) == rbm.score(digits)  # deterministic
+    assert rbm.score(digits[::-1]) == pytest.approx(rbm.score(digits), rel=1e-12)
+    # float32 arithmetic agrees; a trained model beats an untrained one, whose
+    # score is that of independent pixels with the data's marginals
+    assert rbm.score(digits.astype(np.float32)) == pytest.approx(
+        rbm.score(digits), rel=1e-5
+    )
+    untrained = _fit(digits, n_iter=0, batch_size="auto")
+    p = digits.mean(axis=0).clip(1e-3, 1 - 1e-3)
+    independent = (digits * np.log(p) + (1 - digits) * np.log(1 - p)).sum(1).mean()
+    assert untrained.score(digits) == pytest.approx(independent, abs=0.5)
+    assert rbm.score(digits) > untrained.score(digits) + 3
+
+
+def test_score_selects_models_in_grid_search(digits):
+    from sklearn.model_selection import GridSearchCV
+
+    grid = GridSearchCV(
+        RBMTransformer(random_state=0, **_LEARNS),
+        {"n_components": [2, 32]},
+        cv=2,
+    ).fit(digits)
+    assert grid.best_params_ == {"n_components": 32}
+    assert np.all(grid.cv_results_["mean_test_score"] < 0)
+
+
+def test_score_refuses_gaussian_units(digits):
+    rbm = _fit(digits - 0.5, visible_units="gaussian", learning_rate=0.01)
+    with pytest.raises(ValueError, match="visible_units='bernoulli' only"):
+        rbm.score(digits)
