@@ -6,11 +6,15 @@ written here use skops' format (:mod:`skops.io`), which stores arrays and plain
 values and rebuilds objects only from types it is told to trust. :func:`load`
 trusts skdbn's own estimators (stored by their public names, ``skdbn.DBNClassifier``,
 with their training state as arrays and plain values, so that a file does not
-depend on where a private helper lives), the few scikit-learn types a model
-written by skdbn legitimately contains (pipelines, scalers, a label binarizer)
-and NumPy arrays and generators; a file that carries any other type is refused
-before anything in it is built. Files written by earlier versions, which named
-the estimators' private modules and helpers, load too.
+depend on where a private helper lives), the scikit-learn estimators that
+commonly sit around them (:data:`SKLEARN_ESTIMATORS`: pipelines, column
+transformers, preprocessing, imputation, PCA, linear models, calibration) and
+NumPy arrays and generators; a file that carries any other type is refused
+before anything in it is built. A file needs no private skdbn type: plain
+``skops.io.load(path, trusted=skops.io.get_untrusted_types(file=path))``
+reads it too (it asks to trust only skdbn's public estimator names). Files
+written by earlier versions, which named the estimators' private modules and
+helpers, load too.
 
 joblib pickling keeps working for your own files (``joblib.dump(model, path)``);
 use this module for files you share or receive.
@@ -51,6 +55,7 @@ from ._callsite import user_stacklevel
 from .exceptions import ModelVersionWarning, UntrustedModelError
 
 __all__ = [
+    "SKLEARN_ESTIMATORS",
     "TRUSTED_TYPES",
     "ModelVersionWarning",
     "UntrustedModelError",
@@ -62,25 +67,91 @@ __all__ = [
 _FORMAT = "skdbn-model"
 _FORMAT_VERSION = 1
 
-#: Types that :func:`load` rebuilds from a file, beyond plain values and arrays.
+#: The scikit-learn estimators that commonly sit around skdbn's, by public
+#: module: pipelines and column transformers, preprocessing, imputation, PCA,
+#: linear models (scikit-learn's own RBM example ends in LogisticRegression),
+#: calibration. Every one is on skops' own list of trusted scikit-learn types
+#: (``skops.io``'s default), which ``tests/test_io.py`` checks. A search CV is
+#: saved as its ``best_estimator_``.
+SKLEARN_ESTIMATORS = {
+    "sklearn.pipeline": ("Pipeline", "FeatureUnion"),
+    "sklearn.compose": ("ColumnTransformer", "TransformedTargetRegressor"),
+    "sklearn.preprocessing": (
+        "StandardScaler",
+        "MinMaxScaler",
+        "MaxAbsScaler",
+        "RobustScaler",
+        "Normalizer",
+        "Binarizer",
+        "QuantileTransformer",
+        "PowerTransformer",
+        "KBinsDiscretizer",
+        "PolynomialFeatures",
+        "SplineTransformer",
+        "OneHotEncoder",
+        "OrdinalEncoder",
+        "LabelBinarizer",
+        "LabelEncoder",
+    ),
+    "sklearn.impute": ("SimpleImputer", "MissingIndicator"),
+    "sklearn.feature_selection": ("VarianceThreshold",),
+    "sklearn.decomposition": ("PCA",),
+    "sklearn.linear_model": (
+        "LogisticRegression",
+        "LogisticRegressionCV",
+        "RidgeClassifier",
+        "RidgeClassifierCV",
+        "SGDClassifier",
+        "Perceptron",
+        "LinearRegression",
+        "Ridge",
+        "RidgeCV",
+        "Lasso",
+        "ElasticNet",
+        "SGDRegressor",
+    ),
+    "sklearn.calibration": ("CalibratedClassifierCV",),
+    "sklearn.isotonic": ("IsotonicRegression",),
+}
+# CalibratedClassifierCV keeps each fitted (classifier, calibrator) pair in
+# these private classes: plain containers, not on skops' list (no estimators).
+_CALIBRATION_PARTS = ("_CalibratedClassifier", "_SigmoidCalibration")
+
+
+def _sklearn_type_names():
+    """Full names (``module.Class``, as skops stores them) of the trusted
+    scikit-learn types, where this scikit-learn version defines them."""
+    import importlib
+
+    names = set()
+    for module, classes in SKLEARN_ESTIMATORS.items():
+        public = importlib.import_module(module)
+        for name in classes:
+            cls = getattr(public, name)
+            names.add(f"{cls.__module__}.{cls.__qualname__}")
+    calibration = importlib.import_module("sklearn.calibration")
+    names.update(
+        f"sklearn.calibration.{name}"
+        for name in _CALIBRATION_PARTS
+        if hasattr(calibration, name)
+    )
+    return names
+
+
+#: Types that :func:`load` rebuilds from a file, beyond plain values and arrays:
+#: skdbn's estimators, by their public names (their training state is stored as
+#: arrays and plain values), and :data:`SKLEARN_ESTIMATORS`.
 TRUSTED_TYPES = frozenset(
     {
-        # skdbn's estimators, by their public names (their training state is
-        # stored as arrays and plain values).
         "skdbn.LogisticRegressionGD",
         "skdbn.RBMTransformer",
         "skdbn.DBNTransformer",
         "skdbn.DBNClassifier",
         "skdbn.DBNRegressor",
-        # scikit-learn types in skdbn's models and in the CLI's pipelines.
-        "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._data.MinMaxScaler",
-        "sklearn.preprocessing._data.StandardScaler",
-        "sklearn.preprocessing._label.LabelBinarizer",
-        "sklearn.linear_model._ridge.Ridge",
-        "sklearn.compose._target.TransformedTargetRegressor",
+        *_sklearn_type_names(),
     }
 )
+
 
 # Files written before skdbn stored its estimators by their public names and
 # their training state as plain values name these classes, by the paths they had
@@ -176,9 +247,10 @@ def save(
     Parameters
     ----------
     model : estimator
-        A skdbn estimator, or a scikit-learn pipeline of skdbn estimators and
-        scalers (any object made of :data:`TRUSTED_TYPES`, plain values and
-        arrays can be loaded back).
+        A skdbn estimator, or a scikit-learn pipeline, column transformer,
+        calibrated classifier... of skdbn estimators and the scikit-learn
+        estimators of :data:`SKLEARN_ESTIMATORS` (any object made of
+        :data:`TRUSTED_TYPES`, plain values and arrays can be loaded back).
     path : str or path-like
         File to write (by convention ending in ``.skops``); overwritten.
     metadata : dict, optional
@@ -196,8 +268,8 @@ def save(
         ``metadata`` is not a dict with str keys; nothing is written.
     UntrustedModelError
         The model or the metadata holds a type that :func:`load` refuses (a
-        scikit-learn estimator other than the scalers, a ``pathlib.Path``...);
-        nothing is written.
+        scikit-learn estimator not in :data:`SKLEARN_ESTIMATORS`, a
+        ``pathlib.Path``...); nothing is written.
     IsADirectoryError
         ``path`` is a folder.
 
@@ -233,8 +305,10 @@ def save(
         raise UntrustedModelError(
             f"Not writing {path}: skdbn.io.load would refuse it, as it holds types "
             f"that skdbn does not trust: {', '.join(refused)}. A skdbn model file "
-            "holds skdbn estimators, scikit-learn scalers and pipelines, NumPy data, "
-            "and metadata of plain values (str, numbers, lists, dicts, None)."
+            "holds skdbn estimators, the scikit-learn estimators listed in "
+            "skdbn.io.SKLEARN_ESTIMATORS (pipelines, preprocessing, linear "
+            "models, calibration...), NumPy data, and metadata of plain values "
+            "(str, numbers, lists, dicts, None)."
         )
     partial = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -459,8 +533,8 @@ def load(
         The path is a folder.
     UntrustedModelError
         The file is not a skdbn model file, is damaged, was written in a newer
-        format than this skdbn reads, or carries a type other than skdbn's
-        estimators and the scikit-learn and NumPy types they contain (nothing in
+        format than this skdbn reads, or carries a type not in
+        :data:`TRUSTED_TYPES` other than plain values and NumPy data (nothing in
         the file has been built when this is raised for a type).
 
     Warns
@@ -480,7 +554,8 @@ def load(
         raise UntrustedModelError(
             f"Refusing to load {path}: it contains types that skdbn does not "
             f"trust: {', '.join(refused)}. A skdbn model holds only skdbn "
-            "estimators, scikit-learn scalers and pipelines, and NumPy data. If you "
+            "estimators, the scikit-learn estimators of "
+            "skdbn.io.SKLEARN_ESTIMATORS, and NumPy data. If you "
             "wrote this file yourself and know what it holds, load it with "
             'skops.io.load(path, trusted=[...])["model"].'
         )
@@ -513,7 +588,10 @@ def _load_envelope(skops, path, found):
     """What skops builds from the audited file ``path`` (whose object types are
     ``found``): a file of an older layout is read with its classes renamed."""
     if not any(name in _LEGACY_PATHS for name in found):
-        return skops.load(path, trusted=[n for n in found if n in TRUSTED_TYPES])
+        # A dtype (OneHotEncoder's dtype=np.float64) is a value skops does not
+        # trust by default; the audit has checked that it is one.
+        trusted = [n for n in found if n in TRUSTED_TYPES or n == "numpy.dtype"]
+        return skops.load(path, trusted=trusted)
     data = _renamed(path.read_bytes(), _current_path)
     trusted = {".".join(_current_path(*name.rsplit(".", 1))) for name in found}
     return skops.loads(data, trusted=sorted(trusted - _VALUE_CLASSES))
