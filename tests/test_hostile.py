@@ -100,11 +100,14 @@ INFERENCE_METHODS = {
         "gibbs",
         "estimate_log_partition",
         "log_likelihood_bounds",
+        "pseudo_log_likelihood",
+        "score",
     ],
     "DBNTransformer": [
         "transform",
         "log_likelihood_lower_bound",
         "log_likelihood_bound_bracket",
+        "score",
     ],
     "DBNClassifier": [
         "predict",
