@@ -588,16 +588,16 @@ class DBNTransformer(
     )
     def log_likelihood_bound_bracket(
         self,
-        X,
+        X: MatrixLike,
         *,
-        n_samples=100,
-        n_runs=100,
-        n_betas=10000,
-        n_chains=1,
-        random_state=None,
-        tolerance=_ais.BRACKET_TOLERANCE,
-        exact=None,
-    ):
+        n_samples: int | None = 100,
+        n_runs: int = 100,
+        n_betas: int | ArrayLike = 10000,
+        n_chains: int = 1,
+        random_state: RandomStateLike = None,
+        tolerance: float = _ais.BRACKET_TOLERANCE,
+        exact: bool | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The variational bound of :meth:`log_likelihood_lower_bound`, with the
         top RBM's ``log Z`` estimated from both sides.
 
@@ -667,7 +667,8 @@ class DBNTransformer(
         units = self.rbms_[0]._units()
         top_units = units if len(layers) == 1 else "bernoulli"
         if _ais.use_enumeration(layers[-1][0], top_units, exact):
-            log_z = _ais.exact_log_partition(*layers[-1], top_units)
+            W, b, a = layers[-1]
+            log_z = _ais.exact_log_partition(W, b, a, top_units)
             options = dict(visible_units=units, n_samples=n_samples, generator=gen)
             bound = _ais.dbn_lower_bound(V, layers, log_z, **options)
             return bound, bound.copy()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -116,7 +118,13 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
     )
 
     @classmethod
-    def from_weights(cls, coefs, intercepts, classes, **params):
+    def from_weights(
+        cls,
+        coefs: Sequence[ArrayLike],
+        intercepts: Sequence[ArrayLike],
+        classes: ArrayLike,
+        **params: Any,
+    ) -> DBNClassifier:
         """A classifier that computes the given network, with no training.
 
         The way to set weights by hand (scikit-learn's estimators have no

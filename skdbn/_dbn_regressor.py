@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
@@ -156,7 +159,12 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         return self._fit(X, Y, incremental=True)
 
     @classmethod
-    def from_weights(cls, coefs, intercepts, **params):
+    def from_weights(
+        cls,
+        coefs: Sequence[ArrayLike],
+        intercepts: Sequence[ArrayLike],
+        **params: Any,
+    ) -> DBNRegressor:
         """A regressor that computes the given network, with no training.
 
         As :meth:`DBNClassifier.from_weights`: the result predicts as if fitted,

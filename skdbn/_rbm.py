@@ -910,16 +910,16 @@ class RBMTransformer(
     )
     def log_likelihood_bounds(
         self,
-        X,
-        X_base=None,
+        X: MatrixLike,
+        X_base: MatrixLike | None = None,
         *,
-        n_runs=100,
-        n_betas=10000,
-        n_chains=1,
-        random_state=None,
-        tolerance=_ais.BRACKET_TOLERANCE,
-        exact=None,
-    ):
+        n_runs: int = 100,
+        n_betas: int | ArrayLike = 10000,
+        n_chains: int = 1,
+        random_state: RandomStateLike = None,
+        tolerance: float = _ais.BRACKET_TOLERANCE,
+        exact: bool | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Bracket ``log p(x)`` of each sample from both sides, in nats.
 
         From above: ``-F(x) - log Z_fwd``, with ``log Z_fwd`` a fresh forward
