@@ -56,6 +56,7 @@ def test_rbm_auto_values_equal_the_resolved_ones():
     np.testing.assert_array_equal(auto.components_, explicit.components_)
 
 
+@pytest.mark.filterwarnings("ignore::skdbn.exceptions.NoProgressWarning")  # old rate
 def test_small_data_is_pre_trained():
     """Ten epochs of batches of ten on iris left the weights at their initial
     scale: every row got the same top-layer features (std 2e-4 across rows),
