@@ -76,6 +76,9 @@ def test_fit_prints_summary_and_progress(fitted):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.filterwarnings(  # a model from a CSV with a header, given an array
+    "ignore:X does not have valid feature names:UserWarning"
+)
 def test_predict_stdout_and_file(fitted, workdir):
     data, model, _ = fitted
     result = skdbn("predict", model, data)
@@ -141,6 +144,9 @@ def test_generative_model_samples_csv_and_png(workdir):
     assert result.returncode == 0 and "reconstruction error" in result.stdout
 
 
+@pytest.mark.filterwarnings(  # a model from a CSV with a header, given an array
+    "ignore:X does not have valid feature names:UserWarning"
+)
 def test_regression_and_logistic(workdir):
     rng = np.random.RandomState(0)
     X = rng.rand(150, 4)
@@ -374,7 +380,9 @@ def test_errors_from_training_and_output_are_one_line(workdir):
         "-o",
         workdir / "div.skops",
     )
-    assert result.returncode == 2 and "--pretrain-lr 1000.0" in result.stderr
+    # A diverged fit is a degenerate model: its own exit code, no file.
+    assert result.returncode == 3 and "--pretrain-lr 1000.0" in result.stderr
+    assert "diverged" in result.stderr and not (workdir / "div.skops").exists()
     assert "Traceback" not in result.stderr
 
 
@@ -405,8 +413,9 @@ def test_ctrl_c_before_fine_tuning_writes_nothing(workdir, capsys):
     assert "interrupted before training was complete" in err
     assert "nothing was written" in err and "Traceback" not in err
     # During fine-tuning (the last stage) it keeps the last complete epoch.
+    # (Two epochs on 60 rows may leave one class for all: keep it anyway.)
     with on_epoch(_interrupt_at("fine-tuning", 3)):
-        assert main([*args, "--quiet", "-o", str(model)]) == 0
+        assert main([*args, "--quiet", "--allow-degenerate", "-o", str(model)]) == 0
     assert load(model)[-1].n_iter_ == 2
     assert "fine-tuning interrupted by the user" in capsys.readouterr().err
 
@@ -619,3 +628,61 @@ def test_ctrl_c_in_a_pipelines_first_step_stops_the_next(workdir, capsys):
     assert seen.count("LogisticRegressionGD") <= 1
     assert not (workdir / "rbm_ctrl_c.skops").exists()
     capsys.readouterr()
+
+
+def test_models_from_a_header_check_a_data_frames_columns(fitted, workdir):
+    pd = pytest.importorskip("pandas")
+    data, model, _ = fitted
+    pipeline = load(model)
+    assert list(pipeline.feature_names_in_) == [f"p{i}" for i in range(64)]
+    frame = pd.read_csv(data).drop(columns="digit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "fitted without feature names"
+        expected = pipeline.predict(frame)
+    with pytest.raises(ValueError, match="feature names should match"):
+        pipeline.predict(frame[frame.columns[::-1]])
+    # The commands match columns themselves and pass arrays: no warning either.
+    result = skdbn("predict", model, data)
+    assert result.returncode == 0 and "feature names" not in result.stderr
+    assert result.stdout.split()[1:] == [str(v) for v in expected]
+    # Without a header there are no names to keep.
+    headless = _write_digits(workdir / "headless.csv", n=100, header=False)
+    args = ["--layers", "8", "--pretrain-epochs", "1", "--epochs", "5", "--quiet"]
+    result = skdbn("fit", headless, *args, "-o", workdir / "headless.skops")
+    assert result.returncode == 0, result.stderr
+    assert not hasattr(load(workdir / "headless.skops"), "feature_names_in_")
+
+
+def test_validation_score_is_reported_and_kept(workdir):
+    data = _write_digits(workdir / "val.csv", n=200)
+    out = workdir / "val.skops"
+    args = ["--layers", "16", "--pretrain-epochs", "2", "--epochs", "30", "--quiet"]
+    result = skdbn("fit", data, *args, "--validation-fraction", "0.25", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "training accuracy" in result.stdout
+    shown = float(result.stdout.split("validation accuracy")[1].split()[0])
+    model = load(out)
+    assert shown == pytest.approx(model[-1].best_validation_score_, abs=1e-4)
+    assert model[-1].validation_fraction == 0.25 and model[-1].early_stopping
+    info = skdbn("info", out).stdout
+    assert f"validation accuracy  {shown:.4f} (held-out rows)" in info
+    assert "training accuracy" in info
+    result = skdbn("fit", data, "--validation-fraction", "1", "-o", out)
+    assert result.returncode == 2 and "must be between 0 and 1" in result.stderr
+
+
+def test_a_single_class_model_exits_3_unless_allowed(workdir):
+    # Constant features: the best any classifier can do is one class for all.
+    path = workdir / "constant.csv"
+    rows = [f"0.5,0.5,{int(i % 5 == 0)}" for i in range(60)]
+    path.write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    out = workdir / "constant.skops"
+    args = ["--layers", "4", "--pretrain-epochs", "1", "--epochs", "5", "--quiet"]
+    result = skdbn("fit", path, *args, "-o", out)
+    assert result.returncode == 3, result.stderr
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("skdbn fit: the model predicts the single class 0 ")
+    assert "--allow-degenerate" in line and not out.exists()
+    result = skdbn("fit", path, *args, "--allow-degenerate", "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and "training accuracy    0.8000" in result.stdout

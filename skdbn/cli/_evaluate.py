@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._files import load_model, read_for_model
+from ._files import columns_matched, load_model, read_for_model
 from ._messages import EXIT_OK
 from ._options import add_csv_options
 
@@ -19,6 +19,11 @@ def add_parser(subparsers):
 
 def run(args):
     model, meta = load_model(args.model)
+    with columns_matched():
+        return _evaluate(model, meta, args)
+
+
+def _evaluate(model, meta, args):
     if meta["task"] is None:
         table = read_for_model(args.data, meta, header=args.header)
         Xs = model[:-1].transform(table.data) if len(model) > 1 else table.data

@@ -136,6 +136,18 @@ def _read_by_position(path, meta, n_columns, has_header, need_target):
     )
 
 
+@contextlib.contextmanager
+def columns_matched():
+    """Silence scikit-learn's warning that an array has no feature names: the
+    commands hand a model arrays whose columns :func:`read_for_model` has
+    already matched to the model's, by name where both have them."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "X does not have valid feature names", UserWarning
+        )
+        yield
+
+
 def write_csv(path, header, rows):
     if path in (None, "-"):
         target = contextlib.nullcontext(sys.stdout)

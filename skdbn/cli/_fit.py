@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import Ridge
+from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from threadpoolctl import threadpool_limits
@@ -24,8 +25,15 @@ from .._progress import Progress, planned_epochs, rbm_epochs
 from .._training import stop_after_interruption
 from ..io import save
 from ._files import check_output_folder, read_table
-from ._messages import EXIT_INTERRUPTED, EXIT_OK, UsageError, print_warnings, short
-from ._options import add_csv_options, count, layers
+from ._messages import (
+    EXIT_DEGENERATE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    print_warnings,
+    short,
+)
+from ._options import add_csv_options, count, fraction, layers
 
 
 def add_parser(subparsers):
@@ -106,6 +114,13 @@ def _add_model_options(fit):
         help="hold out 10%% of the rows and stop when their score stalls",
     )
     fit.add_argument(
+        "--validation-fraction",
+        type=fraction,
+        metavar="F",
+        help="hold out this share of the rows (0 < F < 1), stop when their score "
+        "stalls and report it (implies --early-stopping)",
+    )
+    fit.add_argument(
         "--no-pretrain",
         action="store_true",
         help="skip RBM pre-training (the ablation)",
@@ -121,6 +136,12 @@ def _add_model_options(fit):
 def _add_training_options(fit):
     """How the run goes: its seed and its threads."""
     fit.add_argument("--random-state", type=int, default=0)
+    fit.add_argument(
+        "--allow-degenerate",
+        action="store_true",
+        help="write the model even when it predicts a single class for every "
+        "training row (otherwise: no file, exit code 3)",
+    )
     fit.add_argument(
         "--threads",
         type=count,
@@ -163,8 +184,19 @@ def run(args):
         )
         return EXIT_INTERRUPTED
     metadata = _metadata(args, table, task, seconds)
+    problem = None
     if task is not None:
-        metadata["training_score"] = float(model.score(table.data, table.target))
+        pred = model.predict(table.data)
+        metadata.update(_scores(model, table.target, pred, task))
+        problem = _degenerate(pred, task)
+    if problem is not None and not args.allow_degenerate:
+        print(
+            f"skdbn fit: {problem}; nothing was written to {output} "
+            "(--allow-degenerate writes it anyway).",
+            file=sys.stderr,
+        )
+        return EXIT_DEGENERATE
+    _name_features(model, table)
     save(model, output, metadata=metadata)
     _report(args, model, table, task, metadata, seconds, output)
     return EXIT_OK
@@ -178,7 +210,7 @@ def _checked_task(table, args):
             f"the target column {table.target_name!r} has a single value; "
             "classification needs at least two classes."
         )
-    if task == "classification" and args.early_stopping:
+    if task == "classification" and (args.early_stopping or args.validation_fraction):
         _check_stratifiable(table.target)
     if task == "regression":
         _check_regression_target(table)
@@ -203,16 +235,60 @@ def _metadata(args, table, task, seconds):
     }
 
 
+def _scores(model, y, pred, task):
+    """The training score and, after early stopping, the held-out rows' score
+    (of the weights kept, the best), as the metadata stores them."""
+    if task == "classification":
+        scores = {"training_score": float(accuracy_score(y, pred))}
+    else:
+        scores = {"training_score": float(r2_score(y, pred))}
+    final = model.steps[-1][1]
+    final = getattr(final, "regressor_", final)  # TransformedTargetRegressor
+    if getattr(final, "best_validation_score_", None) is not None:
+        scores["validation_score"] = float(final.best_validation_score_)
+    return scores
+
+
+def _degenerate(pred, task):
+    """Why a model that trained to the end is no model, or None: one class for
+    every training row, or predictions that are not numbers."""
+    if task == "classification" and np.unique(pred).size == 1:
+        return f"the model predicts the single class {pred[0]} for every training row"
+    if task == "regression" and not np.all(np.isfinite(pred)):
+        return "the model's predictions are not finite (training diverged)"
+    return None
+
+
+def _name_features(model, table):
+    """Give the pipeline the header's column names, as a fit on a data frame
+    with these columns would (scikit-learn keeps them on the first step, where
+    ``Pipeline.feature_names_in_`` reads them), so that the model checks the
+    columns of a data frame given to it in Python. skdbn reads CSV files
+    without a data-frame library; the commands match columns by name
+    themselves (:func:`._files.read_for_model`)."""
+    if not table.has_header or len(set(table.feature_names)) < len(
+        table.feature_names
+    ):
+        return
+    first = model.steps[0][1]
+    names = np.asarray(table.feature_names, dtype=object)
+    first.feature_names_in_ = names
+    if hasattr(first, "regressor_"):  # TransformedTargetRegressor: both, as its fit
+        first.regressor_.feature_names_in_ = names
+
+
 def _report(args, model, table, task, metadata, seconds, output):
     """The summary on stdout after saving."""
     final = model.steps[-1][1]
     print(f"model      {type(final).__name__} ({args.model}), scaling: {args.scale}")
     print(f"trained    {table.data.shape[0]} rows in {seconds:.1f} s")
+    what = {"classification": "accuracy", "regression": "R2"}.get(task)
     if task == "classification":
         print(f"classes    {len(final.classes_)}: {short(final.classes_)}")
-        print(f"training accuracy  {metadata['training_score']:.4f}")
-    elif task == "regression":
-        print(f"training R2        {metadata['training_score']:.4f}")
+    if what is not None:
+        print(f"training {what:<8}    {metadata['training_score']:.4f}")
+    if "validation_score" in metadata:
+        print(f"validation {what:<8}  {metadata['validation_score']:.4f}")
     print(f"saved      {output}")
 
 
@@ -264,8 +340,10 @@ def _build_model(args, task, n_features):
         learning_rate_init=args.learning_rate,
         batch_size=args.batch_size,
     )
-    if args.early_stopping:
+    if args.early_stopping or args.validation_fraction is not None:
         tune["early_stopping"] = True
+    if args.validation_fraction is not None:
+        tune["validation_fraction"] = args.validation_fraction
     steps = []
     if args.model == "logistic":
         if task != "classification":
@@ -333,13 +411,14 @@ def _check_regression_target(table):
 
 
 def _check_stratifiable(y):
-    """--early-stopping holds out a stratified share: each class needs 2 rows."""
+    """Early stopping holds out a stratified share: each class needs 2 rows."""
     labels, counts = np.unique(y, return_counts=True)
     single = labels[counts < 2]
     if single.size:
         raise UsageError(
-            "--early-stopping holds out a stratified 10% of the rows, so every "
-            f"class needs at least 2 rows; these have one: {short(single)}."
+            "--early-stopping and --validation-fraction hold out a stratified "
+            "share of the rows, so every class needs at least 2 rows; these have "
+            f"one: {short(single)}."
         )
 
 

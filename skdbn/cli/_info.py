@@ -55,8 +55,10 @@ def run(args):
         f"trained on    {meta['trained_on']} ({meta['n_samples']} rows, "
         f"{meta['fit_seconds']} s, {meta['created']})"
     )
+    what = "accuracy" if meta["task"] == "classification" else "R2"
     if "training_score" in meta:
-        what = "accuracy" if meta["task"] == "classification" else "R2"
         print(f"training {what}  {meta['training_score']:.4f}")
+    if "validation_score" in meta:
+        print(f"validation {what}  {meta['validation_score']:.4f} (held-out rows)")
     print(f"skdbn         written by {meta.get('skdbn_version', __version__)}")
     return EXIT_OK

@@ -13,7 +13,7 @@ import sys
 
 from ..exceptions import CollapseWarning, MaxIterationsWarning
 
-EXIT_OK, EXIT_USAGE, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_USAGE, EXIT_DEGENERATE, EXIT_INTERRUPTED = 0, 2, 3, 130
 
 
 class UsageError(Exception):
@@ -34,6 +34,7 @@ _OPTIONS = {
     "hidden_layer_sizes": "--layers",
     "n_components": "--layers",
     "early_stopping": "--early-stopping",
+    "validation_fraction": "--validation-fraction",
 }
 _NAMES = "|".join(sorted(_OPTIONS, key=len, reverse=True))
 # "The 'max_iter' parameter of DBNClassifier must be" -> "The --epochs option must be"

@@ -15,6 +15,17 @@ def count(text):
     return value
 
 
+def fraction(text):
+    """A share strictly between 0 and 1 (``--validation-fraction``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
 def layers(text):
     try:
         sizes = tuple(int(s) for s in text.replace(" ", "").split(",") if s)

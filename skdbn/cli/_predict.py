@@ -2,7 +2,14 @@
 
 import sys
 
-from ._files import check_output_folder, fmt, load_model, read_for_model, write_csv
+from ._files import (
+    check_output_folder,
+    columns_matched,
+    fmt,
+    load_model,
+    read_for_model,
+    write_csv,
+)
 from ._messages import EXIT_OK, UsageError
 from ._options import add_csv_options
 
@@ -25,11 +32,21 @@ def run(args):
     check_output_folder(args.output)
     model, meta = load_model(args.model)
     table = read_for_model(args.data, meta, header=args.header)
+    with columns_matched():
+        header, rows = _results(model, meta, table, args.proba)
+    write_csv(args.output, header, rows)
+    if args.output not in (None, "-"):
+        print(f"wrote {table.data.shape[0]} rows to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _results(model, meta, table, proba):
+    """The output's header and its rows (formatted lazily, as they are written)."""
     if meta["task"] is None:
         H = model.transform(table.data)
         header = [f"h{j}" for j in range(H.shape[1])]
         rows = ([fmt(v) for v in row] for row in H)
-    elif args.proba:
+    elif proba:
         if meta["task"] != "classification":
             raise UsageError("--proba needs a classifier; this model is a regressor.")
         P = model.predict_proba(table.data)
@@ -39,7 +56,4 @@ def run(args):
         pred = model.predict(table.data)
         header = [meta["target_name"] or "prediction"]
         rows = ([fmt(v)] for v in pred)
-    write_csv(args.output, header, rows)
-    if args.output not in (None, "-"):
-        print(f"wrote {table.data.shape[0]} rows to {args.output}", file=sys.stderr)
-    return EXIT_OK
+    return header, rows
