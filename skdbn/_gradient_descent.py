@@ -4,8 +4,9 @@
 fit a :class:`skdbn._network.NetworkObjective` with an optimiser from
 :mod:`skdbn._optimizers` through :func:`skdbn._training.train`; this mixin holds
 the glue (parameter constraints with MLPClassifier's names, the optimiser, sample
-weights (LogisticRegressionGD's; the DBNs take none), early-stopping split) so it
-is written once.
+weights, early-stopping split) so it is written once. :class:`SampleWeightMixin`,
+the sample weights alone, also serves the RBM and DBN transformers, whose
+pre-training weighs the contrastive-divergence statistics the same way.
 """
 
 import warnings
@@ -75,7 +76,87 @@ def training_call(fitted, incremental, warm_start):
     return "warm start" if warm_start else "initialise"
 
 
-class GradientDescentMixin(DocLinkMixin):
+class SampleWeightMixin(DocLinkMixin):
+    """``sample_weight`` checked once and scaled for the training loops.
+
+    Both objectives, the networks' loss and the RBMs' contrastive-divergence
+    statistics, weigh each row of a mini-batch of ``B`` rows by ``s_i / B``,
+    with the weights scaled to mean 1 over the training set (see
+    ``_network._batch_weights``): the batches' gradients then average to the
+    gradient of the weighted mean over the data, and weights of None are
+    weights of one, bit for bit.
+    """
+
+    # LogisticRegressionGD has always taken negative weights (a convex loss
+    # whose weights sum to more than zero); contrastive divergence and the
+    # networks of the DBNs refuse them.
+    _negative_weights_allowed = False
+
+    def _checked_sample_weight(self, X, y, sample_weight, incremental=False):
+        """Sample weights times class weights, or None when both are absent.
+
+        The objective is the weighted *mean* loss, so only the ratios of the
+        weights matter: they are checked in float64, scaled to mean 1 (what the
+        mini-batch objective expects, see ``_network._batch_weights``) and only
+        then cast to X's dtype, so that tiny or huge weights neither underflow
+        nor overflow in float32 (and the same weights times any constant give
+        the same model). ``partial_fit`` calls share one unit, the mean weight
+        of the first call (1 if it had none), so that a chunk of heavier samples
+        (a class weight, chunks of one class) pulls harder than a lighter one.
+        Weights that are all equal (all one in that unit) are returned as None:
+        the same model as no weights, bit for bit, without their arithmetic.
+        """
+        return self._scaled_sample_weight(X, y, sample_weight, incremental)[0]
+
+    def _scaled_sample_weight(self, X, y, sample_weight, incremental=False):
+        """``(weights, unit)``: :meth:`_checked_sample_weight`'s weights, and the
+        given weight that they scale to 1 (the objective of the DBN networks
+        divides its per-sample penalty by it, as MLPClassifier divides it by
+        the sum of the weights)."""
+        class_weight = getattr(self, "class_weight", None)
+        if sample_weight is None and class_weight is None:
+            if not incremental:
+                return None, 1.0
+            # No weights are weights of one: a first call without them makes
+            # 1 the unit, and a later call without them weighs 1 in that unit.
+            unit = getattr(self, "_weight_unit", None)
+            if unit is None:
+                self._weight_unit = 1.0
+            if unit in (None, 1.0):
+                return None, 1.0
+        sample_weight = _check_sample_weight(
+            sample_weight,
+            X,
+            dtype=np.float64,
+            ensure_non_negative=not self._negative_weights_allowed,
+        )
+        if class_weight is not None:
+            sample_weight = sample_weight * _class_weights(
+                class_weight, y, sample_weight
+            )
+        scale = np.abs(sample_weight).max()
+        if scale > 0:
+            sample_weight = sample_weight / scale
+        if not sample_weight.sum() > 0:
+            after = " (after class_weight)" if class_weight is not None else ""
+            raise ValueError(
+                f"The sample weights sum to zero or less{after}: at least one "
+                "sample must have a positive weight."
+            )
+        if not incremental:
+            unit = scale * sample_weight.mean()
+            if _uniform(sample_weight):  # no weights: the same model, bit for bit
+                return None, unit
+            return _unit_mean(sample_weight).astype(X.dtype, copy=False), unit
+        if getattr(self, "_weight_unit", None) is None:  # the first call
+            self._weight_unit = scale * sample_weight.mean()
+        sample_weight = sample_weight * (scale / self._weight_unit)
+        if _uniform(sample_weight, 1.0):  # weights of one in the unit: none
+            return None, self._weight_unit
+        return sample_weight.astype(X.dtype), self._weight_unit
+
+
+class GradientDescentMixin(SampleWeightMixin):
     """Optimiser, sample weights and the call into the shared training loop."""
 
     # What on_epoch callbacks see as the stage of this training.
@@ -125,48 +206,6 @@ class GradientDescentMixin(DocLinkMixin):
         if not incremental or getattr(self, "_rng", None) is None:
             self._rng = check_random_state(self.random_state)
         return self._rng
-
-    def _checked_sample_weight(self, X, y, sample_weight, incremental=False):
-        """Sample weights times class weights, or None when both are absent.
-
-        The objective is the weighted *mean* loss, so only the ratios of the
-        weights matter: they are checked in float64, scaled to mean 1 (what the
-        mini-batch objective expects, see ``_network._batch_weights``) and only
-        then cast to X's dtype, so that tiny or huge weights neither underflow
-        nor overflow in float32 (and the same weights times any constant give
-        the same model). ``partial_fit`` calls share one unit, the mean weight
-        of the first call (1 if it had none), so that a chunk of heavier samples
-        (a class weight, chunks of one class) pulls harder than a lighter one.
-        """
-        class_weight = getattr(self, "class_weight", None)
-        if sample_weight is None and class_weight is None:
-            if not incremental:
-                return None
-            # No weights are weights of one: a first call without them makes
-            # 1 the unit, and a later call without them weighs 1 in that unit.
-            unit = getattr(self, "_weight_unit", None)
-            if unit is None:
-                self._weight_unit = 1.0
-            if unit in (None, 1.0):
-                return None
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if class_weight is not None:
-            sample_weight = sample_weight * _class_weights(
-                class_weight, y, sample_weight
-            )
-        scale = np.abs(sample_weight).max()
-        if scale > 0:
-            sample_weight = sample_weight / scale
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "The sample weights sum to zero or less (after class_weight): at "
-                "least one sample must have a positive weight."
-            )
-        if not incremental:
-            return _unit_mean(sample_weight).astype(X.dtype, copy=False)
-        if getattr(self, "_weight_unit", None) is None:  # the first call
-            self._weight_unit = scale * sample_weight.mean()
-        return (sample_weight * (scale / self._weight_unit)).astype(X.dtype)
 
     def _fit_network(
         self, objective, X, Y, sample_weight, *, incremental, rng, score, stratify
@@ -300,6 +339,12 @@ def check_class_weight_values(class_weight):
                 f"class_weight[{label_repr(label)}] must be finite and >= 0, got "
                 f"{weight}."
             )
+
+
+def _uniform(sample_weight, value=None):
+    """Whether every weight is the same (equal to ``value`` when given)."""
+    first = sample_weight[0] if value is None else value
+    return bool((sample_weight == first).all())
 
 
 def _unit_mean(sample_weight):

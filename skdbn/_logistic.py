@@ -185,6 +185,10 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
     0.99
     """
 
+    # A convex loss: negative weights are allowed as long as the weights sum
+    # to more than zero (the DBN estimators refuse them).
+    _negative_weights_allowed = True
+
     _parameter_constraints = {
         **GD_PARAMETER_CONSTRAINTS,
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
