@@ -174,30 +174,48 @@ def pseudo_likelihood(V, W, a, b):
     return total
 
 
-def init_params(X, n_components, rng, visible_units="bernoulli", dtype=None, rows=None):
+def init_params(
+    X,
+    n_components,
+    rng,
+    visible_units="bernoulli",
+    dtype=None,
+    rows=None,
+    sample_weight=None,
+):
     """Initial ``(W, b, a)`` as Hinton's practical guide recommends.
 
     ``W ~ N(0, 0.01**2)`` (drawn in float64 from ``rng``, so float32 and float64
     fits start from the same values), hidden biases 0, visible biases the log-odds
     ``log(p / (1 - p))`` of the data means ``p`` clipped to ``[1e-3, 1 - 1e-3]``
-    (Bernoulli) or the data means (Gaussian); ``rows`` restricts the data.
+    (Bernoulli) or the data means (Gaussian); ``rows`` restricts the data and
+    ``sample_weight`` weighs its means.
     """
     dtype = X.dtype if dtype is None else dtype
     n_components = int(n_components)  # not a NumPy integer or a bool
     W = rng.normal(0.0, 0.01, (n_components, X.shape[1])).astype(dtype)
-    a = marginal_visible_biases(X, visible_units, rows=rows)
+    a = marginal_visible_biases(
+        X, visible_units, rows=rows, sample_weight=sample_weight
+    )
     return W, np.zeros(n_components, dtype=dtype), a.astype(dtype)
 
 
-def marginal_visible_biases(X, visible_units="bernoulli", eps=1e-3, rows=None):
+def marginal_visible_biases(
+    X, visible_units="bernoulli", eps=1e-3, rows=None, sample_weight=None
+):
     """Visible biases that reproduce the data's marginals with no weights.
 
     Bernoulli: the log-odds of the column means clipped to ``[eps, 1 - eps]``;
     Gaussian: the column means. Float64. The guide's initial visible biases and
-    the base-rate model of AIS. ``rows`` (an index array) restricts the data.
+    the base-rate model of AIS. ``rows`` (an index array) restricts the data;
+    ``sample_weight`` (one per row of X) makes the means weighted means.
     """
-    n = X.shape[0] if rows is None else len(rows)
-    mean = _outofcore.column_sums(X, rows) / max(n, 1)
+    if sample_weight is None:
+        n = X.shape[0] if rows is None else len(rows)
+    else:
+        w = np.asarray(sample_weight, dtype=np.float64)
+        n = float(w.sum() if rows is None else w[rows].sum())
+    mean = _outofcore.column_sums(X, rows, sample_weight) / max(n, 1e-300)
     if visible_units == "bernoulli":
         p = np.clip(mean, eps, 1 - eps)
         return np.log(p / (1 - p))
@@ -221,6 +239,15 @@ class RBMObjective:
     negative log-likelihood (plus weight decay and the sparsity penalty), times
     ``scale``, and returns the batch's mean squared reconstruction error (summed
     over features).
+
+    Sample weights ``s`` (scaled by the caller to mean 1 over the training set,
+    as the networks' are) weigh the data's rows: the positive statistics, the
+    negative statistics of CD-k (whose chains start at those rows), the
+    sparsity target's batch activity and the reconstruction error take
+    ``s_i / B`` where the unweighted objective takes ``1 / B``. PCD's chains
+    belong to the model, not to rows, and keep their plain mean. So integer
+    weights count as repeated rows and zero weights as absent rows, in
+    expectation (the Gibbs draws of one row differ from those of its copies).
 
     Per batch of ``B`` rows: ``V @ W.T`` for the data, then ``k`` times
     ``H @ W`` and ``V @ W.T`` for the negative chain, and one stacked product
@@ -292,6 +319,7 @@ class RBMObjective:
             "_noise_v",
             "_scratch",
             "_decay_scratch",
+            "_coef",
         ):
             state.pop(name, None)
         return state
@@ -347,16 +375,16 @@ class RBMObjective:
             # visible state, then one product gives P(h | v) for data and chains.
             self._advance_chains(V[n:], H[n:])
             hidden_probs(V, W, b, out=H)
-            error = self._sampled_reconstruction_error(V[:n], H[:n])
+            error = self._sampled_reconstruction_error(V[:n], H[:n], sample_weight)
             sample_bernoulli(H[n:], self.generator, out=self.chains)
         else:
             hidden_probs(V[:n], W, b, out=H[:n], scratch=self._column_major(n))
             h = sample_bernoulli(H[:n], self.generator, self._Hs[:n])
-            error = self._contrastive_chain(h, V[n:], H[n:], V[:n])
-        self._gradients(V, H, n, n_neg, scale)
+            error = self._contrastive_chain(h, V[n:], H[n:], V[:n], sample_weight)
+        self._gradients(V, H, n, n_neg, scale, sample_weight)
         return error
 
-    def _contrastive_chain(self, h, V_neg, H_neg, V_data):
+    def _contrastive_chain(self, h, V_neg, H_neg, V_data, sample_weight=None):
         """CD-k from the data's hidden states ``h``; returns the reconstruction
         error of the first step."""
         W, b, a = self.params
@@ -364,7 +392,7 @@ class RBMObjective:
         for step in range(1, self.k + 1):
             visible_means(h, W, a, units, out=V_neg)
             if step == 1:
-                error = self._squared_error(V_data, V_neg)
+                error = self._squared_error(V_data, V_neg, sample_weight)
             if self.sample_visible or step < self.k:
                 noise = self._gaussian_noise(n)
                 sample_visible(V_neg, self.generator, units, out=V_neg, noise=noise)
@@ -394,11 +422,16 @@ class RBMObjective:
             )
         visible_states(self.chains, W, a, self.generator, units, V_neg, noise_v)
 
-    def _squared_error(self, V_data, V_rec):
+    def _squared_error(self, V_data, V_rec, sample_weight=None):
+        """Mean squared error of the rows (weighted: ``s_i / n`` each)."""
         diff = np.subtract(V_data, V_rec, out=self._scratch[: V_data.shape[0]])
-        return float(np.vdot(diff, diff)) / V_data.shape[0]
+        if sample_weight is None:
+            return float(np.vdot(diff, diff)) / V_data.shape[0]
+        np.multiply(diff, diff, out=diff)
+        rows = diff.sum(axis=1, dtype=np.float64)
+        return float(rows @ sample_weight[: V_data.shape[0]]) / V_data.shape[0]
 
-    def _sampled_reconstruction_error(self, V_data, H_data):
+    def _sampled_reconstruction_error(self, V_data, H_data, sample_weight=None):
         """PCD's negative chain is no reconstruction: estimate the error on the
         first fiftieth of the batch (at least one row). With OpenBLAS a product
         of one or two rows costs a quarter of one of ten, and with shuffled
@@ -408,19 +441,33 @@ class RBMObjective:
         W, _, a = self.params
         h = sample_bernoulli(H_data[:m], self.generator, self._Hs[:m])
         rec = visible_means(h, W, a, self.visible_units, out=self._scratch[:m])
-        return self._squared_error(V_data[:m], rec)
+        return self._squared_error(V_data[:m], rec, sample_weight)
 
-    def _gradients(self, V, H, n, n_neg, scale=1.0):
+    def _coefficients(self, n, n_neg, scale, sample_weight):
+        """Each stacked row's factor: ``-scale / n`` for the data (times its
+        weight), ``scale / n_neg`` for the negative rows (CD-k's negative
+        rows start at the data's, and take their weights)."""
+        if getattr(self, "_coef", None) is None or len(self._coef) < n + n_neg:
+            self._coef = np.empty(self._H.shape[0], dtype=self._H.dtype)
+        coef = self._coef[: n + n_neg]
+        coef[n:] = scale / n_neg
+        coef[:n] = -scale / n
+        if sample_weight is not None:
+            coef[:n] *= sample_weight
+            if not self.persistent:
+                coef[n:] *= sample_weight
+        return coef
+
+    def _gradients(self, V, H, n, n_neg, scale=1.0, sample_weight=None):
         """Fill ``grads`` with ``scale`` times the gradient, from the stacked
         positive and negative statistics (``scale`` costs nothing there)."""
         W, _, _ = self.params
         gW, gb, ga = self.grads
         target, cost, decay = self.sparsity
         if cost:
-            batch_activity = H[:n].mean(axis=0)
-            v_mean = V[:n].mean(axis=0)
-        coef = np.full(n + n_neg, scale / n_neg, dtype=V.dtype)
-        coef[:n] = -scale / n
+            batch_activity = _row_mean(H[:n], sample_weight)
+            v_mean = _row_mean(V[:n], sample_weight)
+        coef = self._coefficients(n, n_neg, scale, sample_weight)
         np.multiply(H, coef[:, None], out=H)
         np.matmul(H.T, V, out=gW)
         np.sum(H, axis=0, out=gb)
@@ -442,6 +489,13 @@ class RBMObjective:
             add_outer(1.0, penalty, v_mean, gW)
 
 
+def _row_mean(A, sample_weight):
+    """The rows' mean (weighted: ``sum_i s_i A_i / n``)."""
+    if sample_weight is None:
+        return A.mean(axis=0)
+    return np.matmul(sample_weight, A) / A.shape[0]
+
+
 def _schedule(value, name, epochs_done, n_iter, power_t):
     """The learning rate after ``epochs_done`` epochs."""
     if name == "invscaling":
@@ -454,11 +508,12 @@ def _schedule(value, name, epochs_done, n_iter, power_t):
 class RBMTrainer:
     """An RBM in training: parameters, sampler state, optimiser and history.
 
-    Built from the training data (which sets the initial visible biases); call
-    :meth:`run` for epochs. Attributes ``components``, ``intercept_hidden``,
-    ``intercept_visible`` and ``hidden_samples`` are the live arrays, and the
-    history is recorded as ``loss_curve_`` (reconstruction error per epoch),
-    ``n_iter_``, ``t_``, ``train_free_energy_`` and ``validation_free_energy_``.
+    Built from the training data (which sets the initial visible biases, as
+    weighted means with ``sample_weight``); call :meth:`run` for epochs.
+    Attributes ``components``, ``intercept_hidden``, ``intercept_visible`` and
+    ``hidden_samples`` are the live arrays, and the history is recorded as
+    ``loss_curve_`` (reconstruction error per epoch), ``n_iter_``, ``t_``,
+    ``train_free_energy_`` and ``validation_free_energy_``.
     The keyword arguments are those of :func:`fit_rbm`.
     """
 
@@ -473,9 +528,12 @@ class RBMTrainer:
         dtype=None,
         lr_name="learning_rate",
         rows=None,
+        sample_weight=None,
         **options,
     ):
-        W, b, a = init_params(X, n_components, rng, visible_units, dtype, rows)
+        W, b, a = init_params(
+            X, n_components, rng, visible_units, dtype, rows, sample_weight
+        )
         n_rows = X.shape[0] if rows is None else len(rows)
         self.rng = rng
         # SFC64: the fastest of NumPy's bit generators, and sampling reads raw bits.
@@ -549,13 +607,24 @@ class RBMTrainer:
     hidden_samples = property(lambda self: self.objective.hidden_samples)
 
     def run(
-        self, X, n_epochs, *, verbose=0, incremental=False, monitor=None, rows=None
+        self,
+        X,
+        n_epochs,
+        *,
+        verbose=0,
+        incremental=False,
+        monitor=None,
+        rows=None,
+        sample_weight=None,
     ):
         """Train for ``n_epochs`` epochs (one with ``incremental``) on ``X``, or
         on its ``rows`` (an index array) without copying them.
 
+        ``sample_weight`` (one per row of X, scaled to mean 1 over the rows
+        trained on) weighs each row's statistics (see :class:`RBMObjective`).
         ``monitor=(X, train_rows, validation_rows)`` records the mean free
-        energies of both sets of rows after each epoch. Returns ``self``.
+        energies of both sets of rows after each epoch (weighted means with
+        ``sample_weight``). Returns ``self``.
         """
         n = X.shape[0] if rows is None else len(rows)
         batch_size = _training.resolve_batch_size(self.batch_size, n)
@@ -564,6 +633,8 @@ class RBMTrainer:
             self.objective,
             self.optimizer,
             X,
+            None,
+            sample_weight,
             max_iter=n_epochs,
             batch_size=batch_size,
             shuffle=True,
@@ -572,7 +643,7 @@ class RBMTrainer:
             verbose=verbose,
             incremental=incremental,
             lr_name=self.lr_name,
-            epoch_metrics=lambda epoch: self._end_epoch(epoch, monitor),
+            epoch_metrics=lambda epoch: self._end_epoch(epoch, monitor, sample_weight),
             convergence_warning=False,
             rows=rows,
             log_name="RBMTransformer",
@@ -586,27 +657,37 @@ class RBMTrainer:
         value, schedule, n_iter, power_t = self.lr
         opt.learning_rate = _schedule(value, schedule, epochs_done, n_iter, power_t)
 
-    def _end_epoch(self, epochs_done, monitor):
+    def _end_epoch(self, epochs_done, monitor, sample_weight=None):
         """Apply the momentum and learning-rate schedules; record free energies."""
         self._apply_schedules(epochs_done)
         if monitor is None:
             return {}
         X, train_rows, validation_rows = monitor
-        train = self._mean_free_energy(X, train_rows)
-        val = self._mean_free_energy(X, validation_rows)
+        train = self._mean_free_energy(X, train_rows, sample_weight)
+        val = self._mean_free_energy(X, validation_rows, sample_weight)
         self.train_free_energy_.append(train)
         self.validation_free_energy_.append(val)
         return {"free energy train": train, "validation": val, "gap": val - train}
 
-    def _mean_free_energy(self, X, rows):
-        """Mean free energy of X's ``rows``, in blocks of bounded size."""
+    def _mean_free_energy(self, X, rows, sample_weight=None):
+        """Mean free energy of X's ``rows`` (weighted by their ``sample_weight``),
+        in blocks of bounded size."""
         W, b, a = self.objective.params
         units = self.objective.visible_units
-        total = 0.0
+        weights = None if sample_weight is None else sample_weight[rows]
+        total, start = 0.0, 0
         # width: Gaussian free energies densify a sparse block.
         for block in _outofcore.row_blocks(X, rows=rows, width=max(W.shape)):
-            total += float(free_energy(block, W, a, b, units).sum(dtype=np.float64))
-        return total / len(rows)
+            F = free_energy(block, W, a, b, units)
+            if weights is None:
+                total += float(F.sum(dtype=np.float64))
+            else:
+                part = weights[start : start + block.shape[0]]
+                total += float(np.dot(F, part.astype(np.float64)))
+            start += block.shape[0]
+        if weights is None:
+            return total / len(rows)
+        return total / float(weights.sum(dtype=np.float64))
 
 
 # The 'auto' pre-training settings (the DBN estimators' defaults): mini-batches
@@ -637,7 +718,15 @@ def resolve_auto(
 
 
 def fit_rbm(
-    X, n_components, *, rng, n_iter=10, validation_fraction=None, verbose=0, **options
+    X,
+    n_components,
+    *,
+    rng,
+    n_iter=10,
+    validation_fraction=None,
+    verbose=0,
+    sample_weight=None,
+    **options,
 ):
     """Train one RBM on ``X`` and return its :class:`RBMTrainer`.
 
@@ -658,6 +747,11 @@ def fit_rbm(
         Hold out this share of the rows (at least one) and record the mean free
         energy of the held-out rows and of as many training rows after each epoch.
     verbose : int, default=0
+    sample_weight : ndarray of shape (n_samples,) or None, default=None
+        Non-negative weights in X's dtype, checked by the caller (see
+        :class:`RBMObjective`); rescaled here to mean 1 over the training rows.
+        The initial visible biases are the weighted data means. None trains
+        exactly as weights of one would, without their arithmetic.
     **options
         ``batch_size``, ``learning_rate``, ``k``, ``persistent``,
         ``visible_units``, ``momentum``, ``final_momentum``, ``momentum_switch``,
@@ -674,6 +768,8 @@ def fit_rbm(
         n_val = min(max(1, round(validation_fraction * X.shape[0])), X.shape[0] - 1)
         rows = order[n_val:]
         monitor = (X, rows[:n_val], order[:n_val])
+    if sample_weight is not None:
+        sample_weight = _training_weights(sample_weight, rows, monitor)
     n_rows = X.shape[0] if rows is None else len(rows)
     options["batch_size"], n_iter, options["learning_rate"] = resolve_auto(
         n_rows,
@@ -682,11 +778,44 @@ def fit_rbm(
         learning_rate=options.get("learning_rate", 0.1),
         visible_units=options.get("visible_units", "bernoulli"),
     )
-    trainer = RBMTrainer(X, n_components, rng=rng, n_iter=n_iter, rows=rows, **options)
-    trainer.run(X, n_iter, verbose=verbose, monitor=monitor, rows=rows)
+    trainer = RBMTrainer(
+        X,
+        n_components,
+        rng=rng,
+        n_iter=n_iter,
+        rows=rows,
+        sample_weight=sample_weight,
+        **options,
+    )
+    trainer.run(
+        X,
+        n_iter,
+        verbose=verbose,
+        monitor=monitor,
+        rows=rows,
+        sample_weight=sample_weight,
+    )
     if n_iter and not trainer.interrupted:
         _warn_if_no_progress(trainer, X, rows)
     return trainer
+
+
+def _training_weights(sample_weight, rows, monitor):
+    """The weights scaled to mean 1 over the training ``rows`` (all when None);
+    with a validation split, both parts need some positive weight."""
+    train = sample_weight if rows is None else sample_weight[rows]
+    parts = [("training", train)]
+    if monitor is not None:
+        parts.append(("held-out", sample_weight[monitor[2]]))
+    for name, part in parts:
+        if not part.sum(dtype=np.float64) > 0:
+            raise ValueError(
+                f"The sample weights of the {name} rows of the validation_fraction "
+                "split sum to zero: give more samples a positive weight or change "
+                "validation_fraction."
+            )
+    mean = train.mean(dtype=np.float64)
+    return (sample_weight / mean).astype(sample_weight.dtype, copy=False)
 
 
 # On digits, learning rates up to 1 end at 0.2-1.0 times the error of predicting

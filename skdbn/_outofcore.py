@@ -139,14 +139,27 @@ def _gather(X, indices, out):
     return out
 
 
-def column_sums(X, rows=None):
+def column_sums(X, rows=None, weights=None):
     """Float64 column sums of a dense or sparse X (of its ``rows`` when given),
-    in blocks for memmaps."""
+    in blocks for memmaps; with ``weights`` (one per row of X), the sums of the
+    rows times their weights."""
+    if weights is not None:
+        weights = np.asarray(weights, dtype=np.float64)
+        if rows is not None:
+            weights = weights[rows]
     if not isinstance(X, np.ndarray) and rows is None:
+        if weights is not None:
+            return np.asarray(X.T @ weights, dtype=np.float64).ravel()
         return np.asarray(X.sum(axis=0), dtype=np.float64).ravel()
     total = np.zeros(X.shape[1:], dtype=np.float64)
+    start = 0
     for block in row_blocks(X, rows=rows):
-        total += np.asarray(block.sum(axis=0, dtype=np.float64)).ravel()
+        if weights is None:
+            total += np.asarray(block.sum(axis=0, dtype=np.float64)).ravel()
+        else:
+            part = weights[start : start + block.shape[0]]
+            total += np.asarray(block.T @ part, dtype=np.float64).ravel()
+        start += block.shape[0]
     return total
 
 
