@@ -26,8 +26,9 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import DocLinkMixin, MatrixLike, RandomStateLike
+from ._base import MatrixLike, RandomStateLike
 from ._callsite import user_stacklevel
+from ._gradient_descent import SampleWeightMixin
 from ._rbm import AIS_CONSTRAINTS, SAMPLING_CONSTRAINTS, RBMTransformer
 from ._training import unchanged_on_error
 from ._validation import (
@@ -97,7 +98,7 @@ def upward_pass(rbms, X):
     return _outofcore.map_rows(upward, X, layers[-1][0].shape[0], width=width)
 
 
-class PretrainingMixin(DocLinkMixin):
+class PretrainingMixin(SampleWeightMixin):
     """The ``rbm_*`` parameters and greedy layer-wise pre-training."""
 
     def _layer_params(self):
@@ -112,8 +113,12 @@ class PretrainingMixin(DocLinkMixin):
             params["verbose"] = self.verbose
             yield n_units, params
 
-    def _pretrain(self, X, rng, then=""):
+    def _pretrain(self, X, rng, then="", sample_weight=None):
         """Fit one RBM per hidden layer, bottom up.
+
+        ``sample_weight`` (checked and scaled by ``_checked_sample_weight``)
+        weighs the rows in every layer: a layer's rows are the hidden
+        probabilities of the same samples.
 
         ``rng`` is used by the layers in turn, so the first layer equals an
         RBMTransformer with the same parameters and ``random_state``. Returns the
@@ -135,6 +140,7 @@ class PretrainingMixin(DocLinkMixin):
                     n_units,
                     rng=rng,
                     lr_name="rbm_learning_rate",
+                    sample_weight=sample_weight,
                     **{**params, "n_iter": epochs},
                 )
             if trainer.interrupted:
@@ -283,7 +289,12 @@ class DBNTransformer(
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X: MatrixLike, y: None = None) -> DBNTransformer:
+    def fit(
+        self,
+        X: MatrixLike,
+        y: None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> DBNTransformer:
         """Pre-train the stack greedily on X.
 
         Parameters
@@ -293,6 +304,9 @@ class DBNTransformer(
             for Gaussian ones. float32 data trains in float32.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (None: all equal), used by every
+            layer's contrastive divergence as in :meth:`RBMTransformer.fit`.
 
         Returns
         -------
@@ -300,13 +314,22 @@ class DBNTransformer(
             The fitted model.
         """
         X = validate_visible_data(self, X, reset=True)
-        self.rbms_, _ = self._pretrain(X, check_random_state(self.random_state))
+        self._weight_unit = None  # partial_fit calls after this one set theirs
+        sample_weight = self._checked_sample_weight(X, None, sample_weight)
+        self.rbms_, _ = self._pretrain(
+            X, check_random_state(self.random_state), sample_weight=sample_weight
+        )
         self._n_features_out = self.rbms_[-1].components_.shape[0]
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X: MatrixLike, y: None = None) -> DBNTransformer:
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> DBNTransformer:
         """Train every layer for one epoch on X, bottom up.
 
         For data that arrives in chunks or does not fit in memory. Each call
@@ -328,6 +351,9 @@ class DBNTransformer(
             Training data, converted to the dtype of the first call.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, for every layer, as in
+            :meth:`RBMTransformer.partial_fit` (the calls share one unit).
 
         Returns
         -------
@@ -356,15 +382,19 @@ class DBNTransformer(
                 for n_units, params in self._layer_params()
             ]
             self._n_features_out = self.rbms_[-1].n_components
+            self._weight_unit = None
         else:
             self._update_layer_params()
             X = astype(X, self.rbms_[0].components_.dtype)
+        sample_weight = self._checked_sample_weight(X, None, sample_weight, True)
         H = X
         for layer, rbm in enumerate(self.rbms_):
             with _training.stage(
                 self, f"pre-training layer {layer + 1}/{len(self.rbms_)}"
             ):
-                rbm._partial_fit(H, rng, lr_name="rbm_learning_rate")
+                rbm._partial_fit(
+                    H, rng, lr_name="rbm_learning_rate", sample_weight=sample_weight
+                )
             if layer + 1 < len(self.rbms_):
                 H = rbm._hidden_probs(H)
         return self

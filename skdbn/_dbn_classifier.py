@@ -79,11 +79,20 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
     so (usually the learning rate is too large or the inputs are not scaled),
     after ``fit`` and after every ``partial_fit`` call (on that call's data).
 
-    There is no ``sample_weight``: the common checks ask integer weights to give
-    the model that repeated samples give, which stochastic pre-training and
-    shuffled mini-batches cannot do. To weight samples, resample them in
-    proportion to the weights, or fit :class:`LogisticRegressionGD` (which takes
-    ``sample_weight``) on :class:`DBNTransformer` features.
+    ``sample_weight`` weighs both stages. Fine-tuning minimises the weighted
+    mean loss, with LogisticRegressionGD's mini-batch convention: the weights
+    are scaled to mean 1 over the training set and a batch of ``B`` rows
+    weighs row ``i`` by ``s_i / B`` (MLPClassifier divides by each batch's own
+    weight sum instead, which gives every batch the same pull whatever its
+    weights, and fails on a batch of zero weights; both agree for full
+    batches). Pre-training weighs each row's contrastive-divergence
+    statistics the same way in every layer. With full batches
+    (``batch_size=None``) and no pre-training, integer weights give the model
+    that repeated rows give; with pre-training, or shuffled mini-batches, they
+    give it in expectation only, since the random draws (Gibbs samples,
+    batches) of a weighted row differ from those of its copies. Early stopping
+    holds out a share of the samples with their weights, as MLPClassifier
+    does, and scores the held-out part with them.
 
     The defaults (Adam at 0.01 after 'auto' pre-training) are chosen to work
     unchanged from a hundred rows to tens of thousands, on images and on
@@ -218,7 +227,9 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X: MatrixLike, y: ArrayLike) -> DBNClassifier:
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DBNClassifier:
         """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
 
         Parameters
@@ -228,6 +239,11 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
             trains in float32.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a binary indicator matrix for multi-label targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (None: all equal); only the
+            ratios matter. Fine-tuning minimises the weighted mean loss and
+            pre-training weighs each row's contrastive-divergence statistics
+            (and the initial visible biases) by it: see the Notes.
 
         Returns
         -------
@@ -239,14 +255,18 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         if not warm:
             self.__dict__.pop("_label_binarizer", None)
         y, Y = self._encode(y)
-        self._fit(X, Y.astype(X.dtype))
+        self._fit(X, Y.astype(X.dtype), sample_weight=sample_weight)
         self._check_collapse(X, y)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
     def partial_fit(
-        self, X: MatrixLike, y: ArrayLike, classes: ArrayLike | None = None
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
     ) -> DBNClassifier:
         """One epoch of fine-tuning on ``(X, y)``.
 
@@ -262,6 +282,10 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
             Every class that will ever be seen; required on the first call. For
             a multi-label indicator matrix y, its column indices (``0`` to
             ``n_labels - 1``), as for MLPClassifier.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, as in :meth:`fit`; the calls
+            share one unit, the mean weight of the first call (1 without
+            weights), so that a chunk of heavier samples pulls harder.
 
         Returns
         -------
@@ -278,7 +302,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         else:
             check_same_classes(classes, self.classes_)
         y, Y = self._encode(y, classes if first else None)
-        self._fit(X, Y.astype(X.dtype), incremental=True)
+        self._fit(X, Y.astype(X.dtype), incremental=True, sample_weight=sample_weight)
         self._check_collapse(X, y)
         return self
 

@@ -76,7 +76,9 @@ FINE_TUNING_DOC = """
         for a mini-batch of ``B`` rows the objective is
         ``mean_b(loss_b) + alpha / (2 * B) * sum_l ||W_l||^2``, so each step
         adds ``(alpha / B) * W_l`` to the weight gradients and the penalty
-        weakens as the batch grows. LogisticRegressionGD instead adds
+        weakens as the batch grows (with ``sample_weight``, ``B`` is the
+        batch's expected weight, ``B`` times the mean weight given, as
+        MLPClassifier divides by the weight sum). LogisticRegressionGD instead adds
         ``(alpha / 2) * ||W||^2`` once to the mean loss over the whole training
         set: the two objectives agree when this ``alpha`` is ``B`` times
         LogisticRegressionGD's.
@@ -290,8 +292,9 @@ class BaseDBNNetwork(
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
-    def _initialize(self, X, Y, rng):
-        """Initial (or pre-trained) weights; True when Ctrl-C cut pre-training."""
+    def _initialize(self, X, Y, rng, sample_weight=None):
+        """Initial (or pre-trained, with the sample weights) weights; True when
+        Ctrl-C cut pre-training."""
         self._check_activation()
         self.loss_ = None  # until a fine-tuning epoch ends
         n_outputs = Y.shape[1]
@@ -300,7 +303,10 @@ class BaseDBNNetwork(
         if self.pretrain:
             check_visible_range(self, X)
             rbms, interrupted = self._pretrain(
-                X, rng, then="fine-tuning was skipped (n_iter_ = 0)"
+                X,
+                rng,
+                then="fine-tuning was skipped (n_iter_ = 0)",
+                sample_weight=sample_weight,
             )
             coefs = [rbm.components_.T.copy() for rbm in rbms]
             intercepts = [rbm.intercept_hidden_.copy() for rbm in rbms]
@@ -314,7 +320,8 @@ class BaseDBNNetwork(
             intercepts = [np.zeros(b, dtype=X.dtype) for b in sizes]
             self.pretraining_curves_ = None
         coefs.append(_glorot(rng, sizes[-1], n_outputs, X.dtype))
-        intercepts.append(self._initial_output_bias(Y).astype(X.dtype))
+        bias = self._initial_output_bias(Y, sample_weight)
+        intercepts.append(bias.astype(X.dtype))
         if self.pretrain and self.activation == "tanh":  # the same network
             coefs, intercepts = _network.sigmoid_to_tanh(coefs, intercepts)
         self.coefs_, self.intercepts_ = coefs, intercepts
@@ -352,7 +359,7 @@ class BaseDBNNetwork(
         est._optimizer = None
         return est
 
-    def _initial_output_bias(self, Y):
+    def _initial_output_bias(self, Y, sample_weight=None):
         return np.zeros(Y.shape[1])
 
     def _check_activation(self):
@@ -394,7 +401,10 @@ class BaseDBNNetwork(
             action=action,
         )
 
-    def _fine_tune(self, X, Y, rng, incremental):
+    def _fine_tune(self, X, Y, rng, incremental, sample_weight=None, unit=1.0):
+        """Fine-tune. ``alpha`` is per sample, as MLPClassifier's: with weights,
+        per unit of weight (``unit``, the given weight scaled to 1), so that a
+        full batch with integer weights has the penalty of the repeated rows."""
         if self.verbose and not incremental:  # after the pre-training lines
             print(f"[{type(self).__name__}] fine-tuning")
         objective = _network.NetworkObjective(
@@ -402,7 +412,7 @@ class BaseDBNNetwork(
             self.intercepts_,
             hidden_activation=self.activation,
             output_activation=self.out_activation_,
-            alpha=self.alpha,
+            alpha=self.alpha if unit == 1.0 else self.alpha / unit,
             alpha_per_sample=True,
             dropout=self.dropout,
             random_state=rng,
@@ -411,7 +421,7 @@ class BaseDBNNetwork(
             objective,
             X,
             Y,
-            None,  # no sample weights: see the Notes of DBNClassifier
+            sample_weight,
             incremental=incremental,
             rng=rng,
             score=self._validation_score,
@@ -425,21 +435,29 @@ class BaseDBNNetwork(
         binarizer = getattr(self, "_label_binarizer", None)
         return binarizer is not None and binarizer.y_type_ == "multilabel-indicator"
 
-    def _fit(self, X, Y, incremental=False):
+    def _fit(self, X, Y, incremental=False, sample_weight=None):
         """Initialise (pre-train) or go on from the current weights, then
-        fine-tune: a ``partial_fit`` epoch, or a whole ``fit``."""
+        fine-tune: a ``partial_fit`` epoch, or a whole ``fit``.
+
+        ``sample_weight`` weighs pre-training (each layer's CD statistics) and
+        fine-tuning (the mean loss) alike, checked and scaled once here."""
         rng = self._training_rng(incremental)
         call = training_call(hasattr(self, "coefs_"), incremental, self.warm_start)
         if call == "initialise":
-            if self._initialize(X, Y, rng):  # Ctrl-C during pre-training
-                return self
+            self._weight_unit = None  # a new model: partial_fit sets it afresh
         else:
             self._check_continuation(Y.shape[1], incremental)
             dtype = self.coefs_[0].dtype
             X, Y = astype(X, dtype), astype(Y, dtype, input_name="y")
-            if call == "warm start":
-                self._restart_for_warm_start()
-        return self._fine_tune(X, Y, rng, incremental)
+        sample_weight, unit = self._scaled_sample_weight(
+            X, None, sample_weight, incremental
+        )
+        if call == "initialise":
+            if self._initialize(X, Y, rng, sample_weight):  # Ctrl-C in pre-training
+                return self
+        elif call == "warm start":
+            self._restart_for_warm_start()
+        return self._fine_tune(X, Y, rng, incremental, sample_weight, unit)
 
     def _forward(self, X, output=True, check_input=True):
         """Outputs of the network (or its top hidden layer with ``output=False``).

@@ -65,9 +65,8 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
 
     Notes
     -----
-    There is no ``sample_weight``, for the reason given in
-    :class:`DBNClassifier`'s Notes: resample the data in proportion to the
-    weights instead.
+    ``sample_weight`` weighs pre-training and fine-tuning alike, as in
+    :class:`DBNClassifier` (see its Notes).
 
     Examples
     --------
@@ -119,13 +118,20 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X: MatrixLike, y: ArrayLike) -> DBNRegressor:
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DBNRegressor:
         """Pre-train the hidden layers (unless ``pretrain=False``), then fine-tune.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (None: all equal). Fine-tuning
+            minimises the weighted mean squared error and pre-training weighs
+            each row's contrastive-divergence statistics, as
+            :meth:`DBNClassifier.fit` describes.
 
         Returns
         -------
@@ -135,17 +141,23 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         warm = self.warm_start and hasattr(self, "coefs_")
         X, Y = self._validate_Xy(X, y, reset=not warm)
         self.out_activation_ = "identity"
-        return self._fit(X, Y)
+        return self._fit(X, Y, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X: MatrixLike, y: ArrayLike) -> DBNRegressor:
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DBNRegressor:
         """One epoch of fine-tuning (the first call also initialises the network).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, as in :meth:`fit`; the calls
+            share one unit, the mean weight of the first call (1 without
+            weights), so that a chunk of heavier samples pulls harder.
 
         Returns
         -------
@@ -156,7 +168,7 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         first = not hasattr(self, "coefs_")
         X, Y = self._validate_Xy(X, y, reset=first)
         self.out_activation_ = "identity"
-        return self._fit(X, Y, incremental=True)
+        return self._fit(X, Y, incremental=True, sample_weight=sample_weight)
 
     @classmethod
     def from_weights(
@@ -202,10 +214,12 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         est._y_1d = est.n_outputs_ == 1
         return est
 
-    def _initial_output_bias(self, Y):
+    def _initial_output_bias(self, Y, sample_weight=None):
         # The best constant prediction: the network then learns the deviations,
         # and the fit is the same for targets shifted by any constant.
-        return Y.mean(axis=0, dtype=np.float64)
+        if sample_weight is None:
+            return Y.mean(axis=0, dtype=np.float64)
+        return np.average(Y.astype(np.float64), axis=0, weights=sample_weight)
 
     def _validation_score(self, objective, X, Y, sample_weight):
         P = _network.forward(

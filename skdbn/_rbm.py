@@ -19,8 +19,9 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted
 
 from . import _ais, _cd, _outofcore, _training
-from ._base import DocLinkMixin, MatrixLike, RandomStateLike
+from ._base import MatrixLike, RandomStateLike
 from ._callsite import user_stacklevel
+from ._gradient_descent import SampleWeightMixin
 from ._state import plain_state, rebuilt_state
 from ._training import unchanged_on_error
 from ._validation import (
@@ -96,7 +97,7 @@ def _warn_if_ais_failed(result, floor, n_runs):
 
 
 class RBMTransformer(
-    DocLinkMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    SampleWeightMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 ):
     """Restricted Boltzmann Machine trained by contrastive divergence.
 
@@ -352,7 +353,12 @@ class RBMTransformer(
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def fit(self, X: MatrixLike, y: None = None) -> RBMTransformer:
+    def fit(
+        self,
+        X: MatrixLike,
+        y: None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> RBMTransformer:
         """Fit the model to the data X.
 
         Parameters
@@ -362,6 +368,14 @@ class RBMTransformer(
             one mini-batch at a time.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample (None: all equal). Each row's
+            contrastive-divergence statistics count in proportion to its weight
+            (``s_i / batch_size`` in place of ``1 / batch_size``, the weights
+            scaled to mean 1 over the training rows) and the initial visible
+            biases are the weighted data means, so an integer weight counts as
+            that many copies of the row and a zero weight as no row, in
+            expectation (see the User Guide). Only the ratios matter.
 
         Returns
         -------
@@ -371,6 +385,8 @@ class RBMTransformer(
         X = self._validate(X, reset=True)
         if self.validation_fraction is not None and X.shape[0] < 2:
             raise ValueError("validation_fraction needs at least 2 samples.")
+        self._weight_unit = None  # partial_fit calls after this one set theirs
+        sample_weight = self._checked_sample_weight(X, None, sample_weight)
         rng = check_random_state(self.random_state)
         with _training.stage(self, "training"):
             trainer = _cd.fit_rbm(
@@ -380,13 +396,19 @@ class RBMTransformer(
                 n_iter=self.n_iter,
                 validation_fraction=self.validation_fraction,
                 verbose=self.verbose,
+                sample_weight=sample_weight,
                 **self._options(),
             )
         return self._store(trainer, monitored=bool(self.validation_fraction))
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
-    def partial_fit(self, X: MatrixLike, y: None = None) -> RBMTransformer:
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> RBMTransformer:
         """Train for one epoch of mini-batches on X, starting from the current model.
 
         For data that arrives in chunks or does not fit in memory. The first call
@@ -407,6 +429,10 @@ class RBMTransformer(
             Training data, converted to the dtype of the first call.
         y : None
             Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weight of each sample, as in :meth:`fit`. The calls
+            share one unit, the mean weight of the first call (1 without
+            weights), so that a chunk of heavier samples pulls harder.
 
         Returns
         -------
@@ -416,17 +442,26 @@ class RBMTransformer(
         # scikit-learn skips this for a fitted estimator, but set_params values
         # since the last call are used.
         self._validate_params()
-        X = self._validate(X, reset=not hasattr(self, "components_"))
+        first = not hasattr(self, "components_")
+        X = self._validate(X, reset=first)
+        if first:
+            self._weight_unit = None
+        sample_weight = self._checked_sample_weight(X, None, sample_weight, True)
         with _training.stage(self, "training"):
-            return self._partial_fit(X, check_random_state(self.random_state))
+            return self._partial_fit(
+                X, check_random_state(self.random_state), sample_weight=sample_weight
+            )
 
-    def _partial_fit(self, X, rng, lr_name="learning_rate"):
-        """One epoch on validated X; ``rng`` seeds a first call (a DBN's layers)."""
+    def _partial_fit(self, X, rng, lr_name="learning_rate", sample_weight=None):
+        """One epoch on validated X; ``rng`` seeds a first call (a DBN's layers);
+        ``sample_weight`` is checked and scaled (``_checked_sample_weight``)."""
         fitted = hasattr(self, "components_")
         # Weights set by hand (say, a BernoulliRBM's) have no trainer yet.
         hand_set = fitted and "_trainer" not in self.__dict__
         if fitted:
             X = astype(X, self.components_.dtype)
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(X.dtype, copy=False)
         if fitted and not hand_set:
             self._check_structure_unchanged()
             trainer = self._trainer
@@ -443,12 +478,15 @@ class RBMTransformer(
                 rng=rng,
                 n_iter=n_iter,
                 lr_name=lr_name,
+                sample_weight=sample_weight,
                 **options,
             )
             self.n_features_in_ = X.shape[1]
         if fitted:
             self._load_attributes(trainer.objective, hand_set)
-        trainer.run(X, 1, verbose=self.verbose, incremental=True)
+        trainer.run(
+            X, 1, verbose=self.verbose, incremental=True, sample_weight=sample_weight
+        )
         # A monitored fit's free-energy curves stay (partial_fit adds no point).
         monitored = getattr(self, "train_free_energy_", None) is not None
         return self._store(trainer, monitored=monitored)
