@@ -338,3 +338,28 @@ def test_metadata_routing_through_pipeline_and_grid_search(digits):
             pipe.fit(X, sample_weight=w).transform(X),
             MinMaxScaler().fit_transform(alone),
         )
+
+
+def test_weighted_column_sums_of_blocks_and_rows(monkeypatch):
+    from skdbn import _outofcore
+
+    monkeypatch.setattr(_outofcore, "BLOCK_BYTES", 64)  # blocks of a few rows
+    rng = np.random.RandomState(0)
+    X, w = rng.rand(23, 5), rng.rand(23)
+    rows = rng.permutation(23)[:11]
+    for data in (X, sp.csr_matrix(X)):
+        assert_allclose(_outofcore.column_sums(data, None, w), w @ X)
+        assert_allclose(_outofcore.column_sums(data, rows, w), w[rows] @ X[rows])
+
+
+def test_memmap_weighted_fit_with_a_held_out_split(digits, tmp_path):
+    X, _ = digits
+    w = _weights(len(X)) + 0.5
+    rbm = RBMTransformer(n_components=8, n_iter=2, validation_fraction=0.2)
+    rbm = rbm.set_params(random_state=0)
+    np.save(tmp_path / "X.npy", X)
+    mapped = np.load(tmp_path / "X.npy", mmap_mode="r")
+    a = clone(rbm).fit(X, sample_weight=w)
+    b = clone(rbm).fit(mapped, sample_weight=w)
+    assert_array_equal(a.components_, b.components_)
+    assert_array_equal(a.validation_free_energy_, b.validation_free_energy_)
