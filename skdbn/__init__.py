@@ -1,5 +1,6 @@
 """skdbn: Restricted Boltzmann Machines and Deep Belief Networks for scikit-learn."""
 
+from ._backend import to_device
 from ._dbn import DBNTransformer
 from ._dbn_classifier import DBNClassifier
 from ._dbn_regressor import DBNRegressor
@@ -17,5 +18,6 @@ __all__ = [
     "LogisticRegressionGD",
     "RBMTransformer",
     "on_epoch",
+    "to_device",
     "__version__",
 ]

@@ -6,7 +6,7 @@ preallocated buffers. None of them overflows, warns or returns NaN for finite in
 however large (|z| = 1e4 included).
 """
 
-import numpy as np
+from ._backend import column_stack, new_float, ops
 
 
 def sigmoid(z, out=None):
@@ -20,10 +20,11 @@ def sigmoid(z, out=None):
     accuracy, as in reported probabilities, go through :func:`log_sigmoid`. This
     is the hot loop of every RBM and DBN.
     """
+    xp = ops(z)
     if out is None:
-        out = np.empty(np.shape(z), dtype=np.result_type(z, np.float32))
-    np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
+        out = new_float(z)
+    xp.multiply(z, 0.5, out=out)
+    xp.tanh(out, out=out)
     out += 1
     out *= 0.5
     return out
@@ -37,14 +38,15 @@ def log_sigmoid(z, out=None):
     (NumPy's ``exp`` and ``log1p`` are vectorised). Free energies and AIS spend
     their time here.
     """
-    negative_part = np.minimum(z, 0)
+    xp = ops(z)
+    negative_part = xp.minimum(z, 0)
     if out is None:
-        out = np.empty(np.shape(z), dtype=np.result_type(z, np.float32))
-    np.abs(z, out=out)
-    np.negative(out, out=out)
-    np.exp(out, out=out)
-    np.log1p(out, out=out)
-    return np.subtract(negative_part, out, out=out)
+        out = new_float(z)
+    xp.abs(z, out=out)
+    xp.negative(out, out=out)
+    xp.exp(out, out=out)
+    xp.log1p(out, out=out)
+    return xp.subtract(negative_part, out, out=out)
 
 
 def softplus_sum(z, out=None, dtype=None):
@@ -54,47 +56,50 @@ def softplus_sum(z, out=None, dtype=None):
     sets the accumulator (float64 keeps long sums exact for AIS). The free energy
     of an RBM is built on this.
     """
-    out = np.negative(z, out=out)
+    xp = ops(z)
+    out = xp.negative(z, out=out)
     log_sigmoid(out, out=out)
-    return -out.sum(axis=1, dtype=dtype)
+    return -xp.sum(out, axis=1, dtype=dtype)
 
 
 def tanh(z, out=None):
     """Hyperbolic tangent."""
-    return np.tanh(z, out=out)
+    return ops(z).tanh(z, out=out)
 
 
 def relu(z, out=None):
     """Rectified linear unit ``max(z, 0)``."""
-    return np.maximum(z, 0, out=out)
+    return ops(z).maximum(z, 0, out=out)
 
 
 def identity(z, out=None):
     """Identity; copies into ``out`` when one is given and is not ``z``."""
     if out is None or out is z:
         return z
-    np.copyto(out, z)
+    ops(z).copyto(out, z)
     return out
 
 
 def binary_log_proba(z):
     """``[log(1 - sigmoid(z)), log(sigmoid(z))]`` as two columns, for 1-D logits."""
-    return np.column_stack([log_sigmoid(-z), log_sigmoid(z)])
+    return column_stack([log_sigmoid(-z), log_sigmoid(z)])
 
 
 def log_softmax(z, out=None):
     """Row-wise ``log(softmax(z))`` using the max-shift, so it never overflows."""
-    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-    log_norm = np.log(np.exp(out).sum(axis=1, keepdims=True))
+    xp = ops(z)
+    out = xp.subtract(z, xp.amax(z, axis=1, keepdims=True), out=out)
+    log_norm = xp.log(xp.sum(xp.exp(out), axis=1, keepdims=True))
     out -= log_norm
     return out
 
 
 def softmax(z, out=None):
     """Row-wise softmax; each row of the result sums to one."""
-    out = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
-    np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+    xp = ops(z)
+    out = xp.subtract(z, xp.amax(z, axis=1, keepdims=True), out=out)
+    xp.exp(out, out=out)
+    out /= xp.sum(out, axis=1, keepdims=True)
     return out
 
 
@@ -114,14 +119,15 @@ def sigmoid_derivative(activation, delta, scratch=None):
     ``scratch``, shaped like ``delta``, avoids allocating a temporary.
     """
     delta *= activation
-    delta *= np.subtract(1, activation, out=scratch)
+    delta *= ops(delta).subtract(1, activation, out=scratch)
     return delta
 
 
 def tanh_derivative(activation, delta, scratch=None):
     """Multiply ``delta`` in place by ``1 - tanh(z) ** 2``."""
-    t = np.square(activation, out=scratch)
-    delta *= np.subtract(1, t, out=t)
+    xp = ops(delta)
+    t = xp.square(activation, out=scratch)
+    delta *= xp.subtract(1, t, out=t)
     return delta
 
 

@@ -37,6 +37,7 @@ import numpy as np
 
 from . import _outofcore, _random, _training
 from ._activations import log_sigmoid, sigmoid, softplus_sum
+from ._backend import make_generator, ops, to_namespace, to_numpy
 from ._callsite import user_stacklevel
 from ._linalg import add_outer, axpy, dot
 from ._optimizers import SGD
@@ -58,7 +59,7 @@ def hidden_probs(V, W, b, out=None, scratch=None):
 
 def visible_means(H, W, a, visible_units="bernoulli", out=None):
     """``E[v | h]``: ``P(v = 1 | h)`` for Bernoulli units, the mean for Gaussian."""
-    out = np.matmul(H, W, out=out)
+    out = ops(W).matmul(H, W, out=out)
     out += a
     if visible_units == "bernoulli":
         sigmoid(out, out=out)
@@ -78,8 +79,9 @@ def sample_logistic(Z, generator, out=None):
     uniforms on ``[-1, 1)``: :func:`sample_bernoulli` of :func:`sigmoid` with the
     same draws, without the two passes that make probabilities.
     """
-    T = np.multiply(Z, 0.5, out=out)
-    np.tanh(T, out=T)
+    xp = ops(Z)
+    T = xp.multiply(Z, 0.5, out=out)
+    xp.tanh(T, out=T)
     return _random.bernoulli(T, generator, out=T, signed=True)
 
 
@@ -90,10 +92,14 @@ def sample_visible(M, generator, visible_units="bernoulli", out=None, noise=None
     """
     if visible_units == "bernoulli":
         return sample_bernoulli(M, generator, out=out)
+    xp = ops(M)
     if noise is None:
-        noise = np.empty(M.shape, dtype=np.float32)
-    generator.standard_normal(out=noise, dtype=np.float32)
-    return np.add(M, noise, out=out)
+        noise = xp.empty(tuple(M.shape), dtype=np.float32)
+    if xp is np:
+        generator.standard_normal(out=noise, dtype=np.float32)
+    else:
+        xp.standard_normal(generator, noise)
+    return xp.add(M, noise, out=out)
 
 
 def visible_states(H, W, a, generator, visible_units="bernoulli", out=None, noise=None):
@@ -102,7 +108,7 @@ def visible_states(H, W, a, generator, visible_units="bernoulli", out=None, nois
 
     ``noise`` is an optional float32 scratch array shaped like ``out`` (Gaussian).
     """
-    out = np.matmul(H, W, out=out)
+    out = ops(W).matmul(H, W, out=out)
     out += a
     if visible_units == "bernoulli":
         return sample_logistic(out, generator, out=out)
@@ -142,7 +148,8 @@ def free_energy(V, W, a, b, visible_units="bernoulli"):
         F -= dot(V, a)
     else:  # ||v - a||^2 directly: expanding it cancels badly in float32
         D = (V.toarray() if hasattr(V, "toarray") else V) - a
-        F += 0.5 * np.einsum("ij,ij->i", D, D)
+        xp = ops(D)
+        F += 0.5 * (np.einsum("ij,ij->i", D, D) if xp is np else xp.rowdot(D, D))
     return F
 
 
@@ -158,6 +165,9 @@ def pseudo_likelihood(V, W, a, b):
     sums per visible unit (``2 n_rows n_visible n_hidden`` evaluations); the
     estimator calls it on row blocks of bounded size.
     """
+    if ops(W) is not np:  # per-unit NumPy loop: on the host, back to the device
+        host = (to_numpy(p) for p in (V, W, a, b))
+        return to_namespace(pseudo_likelihood(*host), like=W)
     V = V.toarray() if hasattr(V, "toarray") else np.asarray(V)
     V = V.astype(np.result_type(V.dtype, W.dtype, np.float32), copy=False)  # 0/1 ints
     Z = V @ W.T
@@ -191,13 +201,17 @@ def init_params(
     (Bernoulli) or the data means (Gaussian); ``rows`` restricts the data and
     ``sample_weight`` weighs its means.
     """
-    dtype = X.dtype if dtype is None else dtype
     n_components = int(n_components)  # not a NumPy integer or a bool
+    xp = ops(X)
+    dtype = X.dtype if dtype is None else dtype
+    if xp is not np:  # drawn on the host once: every backend starts equal
+        dtype = np.float32 if X.dtype == xp.float32 else np.float64
     W = rng.normal(0.0, 0.01, (n_components, X.shape[1])).astype(dtype)
     a = marginal_visible_biases(
         X, visible_units, rows=rows, sample_weight=sample_weight
     )
-    return W, np.zeros(n_components, dtype=dtype), a.astype(dtype)
+    params = W, np.zeros(n_components, dtype=dtype), a.astype(dtype)
+    return params if xp is np else tuple(to_namespace(p, like=X) for p in params)
 
 
 def marginal_visible_biases(
@@ -213,9 +227,14 @@ def marginal_visible_biases(
     if sample_weight is None:
         n = X.shape[0] if rows is None else len(rows)
     else:
-        w = np.asarray(sample_weight, dtype=np.float64)
+        w = np.asarray(to_numpy(sample_weight), dtype=np.float64)
         n = float(w.sum() if rows is None else w[rows].sum())
-    mean = _outofcore.column_sums(X, rows, sample_weight) / max(n, 1e-300)
+    xp = ops(X)
+    if xp is np:
+        mean = _outofcore.column_sums(X, rows, sample_weight) / max(n, 1e-300)
+    else:  # summed on the device, in X's dtype (a device may lack float64)
+        mean = to_numpy(_device_column_sums(X, rows, sample_weight))
+        mean = mean.astype(np.float64) / max(n, 1e-300)
     if visible_units == "bernoulli":
         p = np.clip(mean, eps, 1 - eps)
         return np.log(p / (1 - p))
@@ -227,7 +246,7 @@ def _load(Xb, out):
     if hasattr(Xb, "toarray"):
         Xb.toarray(out=out)
     else:
-        np.copyto(out, Xb, casting="same_kind")
+        ops(out).copyto(out, Xb, casting="same_kind")
     return out
 
 
@@ -298,13 +317,15 @@ class RBMObjective:
         sample_visible=False,
     ):
         self.params = [W, b, a]
-        self.grads = [np.zeros_like(p) for p in self.params]
+        self.xp = xp = ops(W)  # the backend, chosen once
+        self.grads = [xp.zeros_like(p) for p in self.params]
         self.generator = generator
         self.k, self.persistent, self.visible_units = k, persistent, visible_units
         self.weight_decay, self.sample_visible = weight_decay, sample_visible
         self.sparsity = (sparsity_target, sparsity_cost, sparsity_decay)
         self.hidden_activity = None
-        self.chains = np.zeros((n_chains, W.shape[0]), W.dtype) if persistent else None
+        shape = (n_chains, W.shape[0])
+        self.chains = xp.zeros(shape, dtype=W.dtype) if persistent else None
         self._capacity = 0
 
     def __getstate__(self):  # work buffers (gradients included) are not worth pickling
@@ -312,6 +333,7 @@ class RBMObjective:
         state["_capacity"] = 0
         state["grads"] = None
         for name in (
+            "xp",
             "_V",
             "_H",
             "_Hs",
@@ -326,29 +348,34 @@ class RBMObjective:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self.grads = [np.zeros_like(p) for p in self.params]
+        self.xp = xp = ops(self.params[0])
+        self.grads = [xp.zeros_like(p) for p in self.params]
 
     def _ensure_buffers(self, n_rows):
         if n_rows <= self._capacity:
             return
         H, D = self.params[0].shape
         n_neg = self.chains.shape[0] if self.persistent else n_rows
-        dtype = self.params[0].dtype
-        self._V = np.empty((n_rows + n_neg, D), dtype)
-        self._H = np.empty((n_rows + n_neg, H), dtype)
-        self._Hs = np.empty((max(n_rows, n_neg), H), dtype)
-        self._Z = np.empty(max(n_rows, n_neg) * H, dtype)  # see _column_major
+        dtype, xp = self.params[0].dtype, self.xp
+        self._V = xp.empty((n_rows + n_neg, D), dtype)
+        self._H = xp.empty((n_rows + n_neg, H), dtype)
+        self._Hs = xp.empty((max(n_rows, n_neg), H), dtype)
+        # See _column_major (NumPy only).
+        self._Z = np.empty(max(n_rows, n_neg) * H, dtype) if xp is np else None
         # Gaussian noise only: Bernoulli draws come from raw bits (_random).
         gaussian = self.visible_units == "gaussian"
-        self._noise_v = np.empty((n_neg, D), np.float32) if gaussian else None
-        self._scratch = np.empty((n_rows, D), dtype)
+        self._noise_v = xp.empty((n_neg, D), np.float32) if gaussian else None
+        self._scratch = xp.empty((n_rows, D), dtype)
         self._capacity = n_rows
 
     def _gaussian_noise(self, n_rows):
-        return None if self._noise_v is None else self._noise_v[:n_rows]
+        return None if self._noise_v is None else self._noise_v[:n_rows, ...]
 
     def _column_major(self, n_rows):
-        """A column-major ``(n_rows, n_hidden)`` view of the product scratch."""
+        """A column-major ``(n_rows, n_hidden)`` view of the product scratch
+        (None for other backends: the product goes straight to the output)."""
+        if self._Z is None:
+            return None
         n_hidden = self.params[0].shape[0]
         return self._Z[: n_rows * n_hidden].reshape(n_hidden, n_rows).T
 
@@ -359,28 +386,35 @@ class RBMObjective:
         if self.persistent:
             return self.chains
         if not self._capacity:
-            return np.zeros((0, self.params[0].shape[0]), self.params[0].dtype)
-        return self._Hs[: self._last_rows]
+            W = self.params[0]
+            return self.xp.zeros((0, W.shape[0]), dtype=W.dtype)
+        return self._Hs[: self._last_rows, ...]
 
     def __call__(self, X, y=None, sample_weight=None, scale=1.0):
         n = X.shape[0]
         self._ensure_buffers(n)
         self._last_rows = n
         n_neg = self.chains.shape[0] if self.persistent else n
-        V, H = self._V[: n + n_neg], self._H[: n + n_neg]
+        V, H = self._V[: n + n_neg, ...], self._H[: n + n_neg, ...]
         W, b, _ = self.params
-        _load(X, V[:n])
+        _load(X, V[:n, ...])
         if self.persistent:
             # The chains do not depend on the batch: advance them to their last
             # visible state, then one product gives P(h | v) for data and chains.
-            self._advance_chains(V[n:], H[n:])
+            self._advance_chains(V[n:, ...], H[n:, ...])
             hidden_probs(V, W, b, out=H)
-            error = self._sampled_reconstruction_error(V[:n], H[:n], sample_weight)
-            sample_bernoulli(H[n:], self.generator, out=self.chains)
+            error = self._sampled_reconstruction_error(
+                V[:n, ...], H[:n, ...], sample_weight
+            )
+            sample_bernoulli(H[n:, ...], self.generator, out=self.chains)
         else:
-            hidden_probs(V[:n], W, b, out=H[:n], scratch=self._column_major(n))
-            h = sample_bernoulli(H[:n], self.generator, self._Hs[:n])
-            error = self._contrastive_chain(h, V[n:], H[n:], V[:n], sample_weight)
+            hidden_probs(
+                V[:n, ...], W, b, out=H[:n, ...], scratch=self._column_major(n)
+            )
+            h = sample_bernoulli(H[:n, ...], self.generator, self._Hs[:n, ...])
+            error = self._contrastive_chain(
+                h, V[n:, ...], H[n:, ...], V[:n, ...], sample_weight
+            )
         self._gradients(V, H, n, n_neg, scale, sample_weight)
         return error
 
@@ -423,13 +457,19 @@ class RBMObjective:
         visible_states(self.chains, W, a, self.generator, units, V_neg, noise_v)
 
     def _squared_error(self, V_data, V_rec, sample_weight=None):
-        """Mean squared error of the rows (weighted: ``s_i / n`` each)."""
-        diff = np.subtract(V_data, V_rec, out=self._scratch[: V_data.shape[0]])
+        """Mean squared error of the rows (weighted: ``s_i / n`` each); for
+        other backends a device scalar, which the loop reads once per epoch."""
+        xp, n = self.xp, V_data.shape[0]
+        diff = xp.subtract(V_data, V_rec, out=self._scratch[:n, ...])
+        if xp is not np:
+            if sample_weight is None:
+                return xp.vdot(diff, diff) / n
+            return xp.sum(xp.sum(diff * diff, axis=1) * sample_weight[:n]) / n
         if sample_weight is None:
-            return float(np.vdot(diff, diff)) / V_data.shape[0]
+            return float(np.vdot(diff, diff)) / n
         np.multiply(diff, diff, out=diff)
         rows = diff.sum(axis=1, dtype=np.float64)
-        return float(rows @ sample_weight[: V_data.shape[0]]) / V_data.shape[0]
+        return float(rows @ sample_weight[:n]) / n
 
     def _sampled_reconstruction_error(self, V_data, H_data, sample_weight=None):
         """PCD's negative chain is no reconstruction: estimate the error on the
@@ -439,16 +479,16 @@ class RBMObjective:
         8,000 samples in batches of 100)."""
         m = -(-V_data.shape[0] // 50)
         W, _, a = self.params
-        h = sample_bernoulli(H_data[:m], self.generator, self._Hs[:m])
-        rec = visible_means(h, W, a, self.visible_units, out=self._scratch[:m])
-        return self._squared_error(V_data[:m], rec, sample_weight)
+        h = sample_bernoulli(H_data[:m, ...], self.generator, self._Hs[:m, ...])
+        rec = visible_means(h, W, a, self.visible_units, out=self._scratch[:m, ...])
+        return self._squared_error(V_data[:m, ...], rec, sample_weight)
 
     def _coefficients(self, n, n_neg, scale, sample_weight):
         """Each stacked row's factor: ``-scale / n`` for the data (times its
         weight), ``scale / n_neg`` for the negative rows (CD-k's negative
         rows start at the data's, and take their weights)."""
-        if getattr(self, "_coef", None) is None or len(self._coef) < n + n_neg:
-            self._coef = np.empty(self._H.shape[0], dtype=self._H.dtype)
+        if getattr(self, "_coef", None) is None or self._coef.shape[0] < n + n_neg:
+            self._coef = self.xp.empty(self._H.shape[0], dtype=self._H.dtype)
         coef = self._coef[: n + n_neg]
         coef[n:] = scale / n_neg
         coef[:n] = -scale / n
@@ -463,18 +503,19 @@ class RBMObjective:
         positive and negative statistics (``scale`` costs nothing there)."""
         W, _, _ = self.params
         gW, gb, ga = self.grads
+        xp = self.xp
         target, cost, decay = self.sparsity
         if cost:
-            batch_activity = _row_mean(H[:n], sample_weight)
-            v_mean = _row_mean(V[:n], sample_weight)
+            batch_activity = _row_mean(H[:n, ...], sample_weight)
+            v_mean = _row_mean(V[:n, ...], sample_weight)
         coef = self._coefficients(n, n_neg, scale, sample_weight)
-        np.multiply(H, coef[:, None], out=H)
-        np.matmul(H.T, V, out=gW)
-        np.sum(H, axis=0, out=gb)
-        np.matmul(coef, V, out=ga)
+        xp.multiply(H, coef[:, None], out=H)
+        xp.matmul(H.T, V, out=gW)
+        xp.sum(H, axis=0, out=gb)
+        xp.matmul(coef, V, out=ga)
         if self.weight_decay:
             if getattr(self, "_decay_scratch", None) is None:
-                self._decay_scratch = np.empty_like(W)  # once per fit
+                self._decay_scratch = xp.empty_like(W)  # once per fit
             axpy(self.weight_decay * scale, W, gW, self._decay_scratch)
         if cost:
             q = self.hidden_activity
@@ -484,16 +525,34 @@ class RBMObjective:
                 else decay * q + (1 - decay) * batch_activity
             )
             self.hidden_activity = q
-            penalty = (scale * cost * (q - target)).astype(gb.dtype)
+            penalty = scale * cost * (q - target)
+            if xp is np:
+                penalty = penalty.astype(gb.dtype)
             gb += penalty
             add_outer(1.0, penalty, v_mean, gW)
 
 
 def _row_mean(A, sample_weight):
     """The rows' mean (weighted: ``sum_i s_i A_i / n``)."""
+    xp = ops(A)
     if sample_weight is None:
-        return A.mean(axis=0)
-    return np.matmul(sample_weight, A) / A.shape[0]
+        return xp.mean(A, axis=0)
+    return xp.matmul(sample_weight, A) / A.shape[0]
+
+
+def _rows_of(a, rows):
+    """``a[rows]`` for an index array ``rows``, in ``a``'s namespace."""
+    xp = ops(a)
+    return a[rows] if xp is np else xp.take(a, xp.asarray(rows))
+
+
+def _device_column_sums(X, rows=None, sample_weight=None):
+    """Column sums of a device array X (of its ``rows``; weighted), on the device."""
+    xp = ops(X)
+    if rows is not None:
+        X = _rows_of(X, rows)
+        sample_weight = None if sample_weight is None else _rows_of(sample_weight, rows)
+    return xp.sum(X, axis=0) if sample_weight is None else xp.matmul(sample_weight, X)
 
 
 def _schedule(value, name, epochs_done, n_iter, power_t):
@@ -536,9 +595,9 @@ class RBMTrainer:
         )
         n_rows = X.shape[0] if rows is None else len(rows)
         self.rng = rng
-        # SFC64: the fastest of NumPy's bit generators, and sampling reads raw bits.
-        seed = rng.randint(2**31 - 1, size=4)
-        self.generator = np.random.Generator(np.random.SFC64(seed))
+        # NumPy: SFC64, the fastest bit generator (sampling reads raw bits);
+        # other backends: a generator on the device, from the same draws of rng.
+        self.generator = make_generator(ops(W), rng)
         self.objective = RBMObjective(
             W,
             b,
@@ -674,20 +733,25 @@ class RBMTrainer:
         in blocks of bounded size."""
         W, b, a = self.objective.params
         units = self.objective.visible_units
-        weights = None if sample_weight is None else sample_weight[rows]
+        xp = self.objective.xp
+        weights = None if sample_weight is None else _rows_of(sample_weight, rows)
         total, start = 0.0, 0
         # width: Gaussian free energies densify a sparse block.
         for block in _outofcore.row_blocks(X, rows=rows, width=max(W.shape)):
             F = free_energy(block, W, a, b, units)
             if weights is None:
-                total += float(F.sum(dtype=np.float64))
+                total += float(F.sum(dtype=np.float64) if xp is np else xp.sum(F))
             else:
                 part = weights[start : start + block.shape[0]]
-                total += float(np.dot(F, part.astype(np.float64)))
+                total += float(
+                    np.dot(F, part.astype(np.float64)) if xp is np else xp.vdot(F, part)
+                )
             start += block.shape[0]
         if weights is None:
             return total / len(rows)
-        return total / float(weights.sum(dtype=np.float64))
+        return total / float(
+            weights.sum(dtype=np.float64) if xp is np else xp.sum(weights)
+        )
 
 
 # The 'auto' pre-training settings (the DBN estimators' defaults): mini-batches
@@ -802,7 +866,11 @@ def fit_rbm(
 
 def _training_weights(sample_weight, rows, monitor):
     """The weights scaled to mean 1 over the training ``rows`` (all when None);
-    with a validation split, both parts need some positive weight."""
+    with a validation split, both parts need some positive weight. Checked on
+    the host, returned in the namespace of the weights given."""
+    if ops(sample_weight) is not np:
+        scaled = _training_weights(to_numpy(sample_weight), rows, monitor)
+        return to_namespace(scaled, like=sample_weight)
     train = sample_weight if rows is None else sample_weight[rows]
     parts = [("training", train)]
     if monitor is not None:
@@ -836,12 +904,18 @@ def _warn_if_no_progress(trainer, X, rows=None):
     compared on the same rows. Bernoulli models of data outside [0, 1] have no
     such baseline and are skipped (a range warning covers them).
     """
-    W, b, a = trainer.objective.params
+    W, b, a = (to_numpy(p) for p in trainer.objective.params)
     units = trainer.objective.visible_units
     n_rows = X.shape[0] if rows is None else len(rows)
     # At most about 4M values (16 MB in float32) per array, however wide.
     m = min(_NO_PROGRESS_ROWS, n_rows, max(1, 2**22 // max(W.shape)))
-    block = X[:m] if rows is None else X[rows[:m]]
+    if ops(X) is np:
+        block = X[:m] if rows is None else X[rows[:m]]
+    else:  # m rows to the host, once per fit
+        xp = ops(X)
+        block = to_numpy(
+            X[:m, ...] if rows is None else xp.take(X, xp.asarray(rows[:m]))
+        )
     block = np.asarray(block.toarray() if hasattr(block, "toarray") else block, W.dtype)
     if units == "bernoulli" and (block.min() < 0 or block.max() > 1 + 1e-3):
         return

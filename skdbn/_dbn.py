@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from . import _ais, _cd, _outofcore, _training
+from . import _ais, _backend, _cd, _outofcore, _training
 from ._base import MatrixLike, RandomStateLike
 from ._callsite import user_stacklevel
 from ._gradient_descent import SampleWeightMixin
@@ -36,6 +36,7 @@ from ._validation import (
     astype,
     check_hidden,
     check_unchanged,
+    require_numpy,
     validate_fitted,
     validate_visible_data,
 )
@@ -573,6 +574,7 @@ class DBNTransformer(
         (200,)
         """
         check_is_fitted(self)
+        require_numpy(self, "log_likelihood_lower_bound")
         X = validate_fitted(self, X)
         betas = _ais.check_betas(n_betas)  # even when log Z is known
         if n_samples is None:  # before an AIS run that would be wasted
@@ -685,6 +687,7 @@ class DBNTransformer(
         True
         """
         check_is_fitted(self)
+        require_numpy(self, "log_likelihood_bound_bracket")
         X = validate_fitted(self, X)
         betas = _ais.check_betas(n_betas)
         if n_samples is None:
@@ -751,11 +754,15 @@ class DBNTransformer(
         """
         check_is_fitted(self)
         X = validate_fitted(self, X)
-        bound = self._lower_bound(X, 100, 100, _ais.check_betas(10000), 0, keep=False)
+        model = self
+        if _backend.ops(X) is not np:  # AIS runs on NumPy: a host copy scores
+            model, X = _backend.to_device(self), _backend.to_numpy(X)
+        bound = model._lower_bound(X, 100, 100, _ais.check_betas(10000), 0, keep=False)
         return float(np.mean(bound))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.array_api_support = True
         return tags

@@ -17,7 +17,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from . import _network
+from . import _backend, _network
 from ._activations import binary_log_proba, log_sigmoid, log_softmax
 from ._base import MatrixLike
 from ._callsite import user_stacklevel
@@ -255,7 +255,7 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         if not warm:
             self.__dict__.pop("_label_binarizer", None)
         y, Y = self._encode(y)
-        self._fit(X, Y.astype(X.dtype), sample_weight=sample_weight)
+        self._fit(X, _targets(Y, X), sample_weight=sample_weight)
         self._check_collapse(X, y)
         return self
 
@@ -302,12 +302,13 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         else:
             check_same_classes(classes, self.classes_)
         y, Y = self._encode(y, classes if first else None)
-        self._fit(X, Y.astype(X.dtype), incremental=True, sample_weight=sample_weight)
+        self._fit(X, _targets(Y, X), incremental=True, sample_weight=sample_weight)
         self._check_collapse(X, y)
         return self
 
     def _validate_Xy(self, X, y, reset):
-        return validate(
+        """Validated X, and y on the host (labels and ``classes_`` stay NumPy)."""
+        X, y = validate(
             self,
             X,
             y,
@@ -316,6 +317,10 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
             multi_output=True,
             reset=reset,
         )
+        return X, _backend.to_numpy(y)
+
+    def _output_layer(self):
+        return self.coefs_[-1], self.intercepts_[-1]
 
     def _validation_score(self, objective, X, Y, sample_weight):
         P = _network.forward(
@@ -325,7 +330,8 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
             correct = P.argmax(axis=1) == Y.argmax(axis=1)
         else:
             correct = ((P > 0.5) == (Y > 0.5)).all(axis=1)
-        return float(np.average(correct, weights=sample_weight))
+        correct, weights = _backend.to_numpy(correct), _backend.to_numpy(sample_weight)
+        return float(np.average(correct, weights=weights))
 
     def _check_collapse(self, X, y):
         """Warn when fine-tuning predicts one class for every training sample."""
@@ -335,7 +341,8 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         # a spread of 500 first, and at every row only if they all agree.
         step = max(X.shape[0] // 500, 1)
         for rows in (slice(None, None, step), slice(None)):
-            P = self._forward(X[rows], check_input=False)
+            block = X[rows] if _backend.ops(X) is np else X[rows, ...]
+            P = _backend.to_numpy(self._forward(block, check_input=False))
             index = P.argmax(axis=1) if P.shape[1] > 1 else (P[:, 0] > 0.5).astype(int)
             predicted = np.unique(index)
             if predicted.size > 1 or step == 1:
@@ -374,7 +381,8 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         if self.out_activation_ == "softmax":
             return self._forward(X)
         # Sigmoid outputs from their logarithms: tiny probabilities stay accurate.
-        return np.exp(self.predict_log_proba(X))
+        log_proba = self._log_proba(X, "predict_proba")
+        return _backend.ops(log_proba).exp(log_proba)
 
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of :meth:`predict_proba`, computed from the logits.
@@ -388,8 +396,13 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         check_is_fitted(self)
-        H = self._forward(X, output=False)
-        Z = H @ self.coefs_[-1] + self.intercepts_[-1]
+        return self._log_proba(X, "predict_log_proba")
+
+    def _log_proba(self, X, method):
+        """:meth:`predict_log_proba` for ``method`` (named in errors)."""
+        H = self._forward(X, output=False, method=method)
+        W, b = (_backend.astype(p, H.dtype) for p in self._output_layer())
+        Z = H @ W + b
         if self.out_activation_ == "softmax":
             return log_softmax(Z)
         if self._label_binarizer.y_type_ == "binary":
@@ -409,10 +422,23 @@ class DBNClassifier(ClassifierMixin, BaseDBNNetwork):
         """
         P = self._forward(X)
         if self.out_activation_ == "softmax":
-            return self.classes_[P.argmax(axis=1)]
+            return _backend.take_labels(self.classes_, _backend.argmax_index(P))
+        if _backend.ops(P) is not np:  # binary: P[:, 0] > 0.5; multilabel: as is
+            if self._label_binarizer.y_type_ == "binary":
+                index = _backend.argmax_index(P[:, 0] - 0.5)
+                return _backend.take_labels(self.classes_, index)
+            return _backend.to_namespace(
+                self._label_binarizer.inverse_transform(_backend.to_numpy(P) > 0.5), P
+            )
         return self._label_binarizer.inverse_transform((P > 0.5).astype(int))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        tags.array_api_support = True
         return tags
+
+
+def _targets(Y, X):
+    """The encoded targets in X's dtype, namespace and device."""
+    return _backend.to_namespace(Y.astype(_backend.host_dtype(X)), like=X)

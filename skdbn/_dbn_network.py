@@ -22,7 +22,7 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _network, _outofcore, _training
+from . import _backend, _network, _outofcore, _training
 from ._base import MatrixLike
 from ._dbn import PRETRAINING_CONSTRAINTS, PretrainingMixin, check_layer_sizes
 from ._gradient_descent import (
@@ -157,9 +157,12 @@ FINE_TUNING_ATTRIBUTES = """
 """
 
 
-def _glorot(rng, fan_in, fan_out, dtype):
+def _glorot(rng, fan_in, fan_out, X):
+    """Glorot-uniform weights in X's dtype, drawn on the host (every backend
+    starts equal), then in X's namespace and on its device."""
     bound = np.sqrt(6.0 / (fan_in + fan_out))
-    return rng.uniform(-bound, bound, size=(fan_in, fan_out)).astype(dtype)
+    W = rng.uniform(-bound, bound, size=(fan_in, fan_out))
+    return _backend.to_namespace(W.astype(_backend.host_dtype(X)), like=X)
 
 
 def _checked_network(coefs, intercepts):
@@ -308,20 +311,22 @@ class BaseDBNNetwork(
                 then="fine-tuning was skipped (n_iter_ = 0)",
                 sample_weight=sample_weight,
             )
-            coefs = [rbm.components_.T.copy() for rbm in rbms]
-            intercepts = [rbm.intercept_hidden_.copy() for rbm in rbms]
+            coefs = [_backend.copy(rbm.components_.T) for rbm in rbms]
+            intercepts = [_backend.copy(rbm.intercept_hidden_) for rbm in rbms]
             self.pretraining_curves_ = [list(rbm.loss_curve_) for rbm in rbms]
         else:
             units = [X.shape[1], *sizes]
             coefs = [
-                _glorot(rng, a, b, X.dtype)
+                _glorot(rng, a, b, X)
                 for a, b in zip(units[:-1], units[1:], strict=True)
             ]
-            intercepts = [np.zeros(b, dtype=X.dtype) for b in sizes]
+            intercepts = [_backend.ops(X).zeros(b, dtype=X.dtype) for b in sizes]
             self.pretraining_curves_ = None
-        coefs.append(_glorot(rng, sizes[-1], n_outputs, X.dtype))
-        bias = self._initial_output_bias(Y, sample_weight)
-        intercepts.append(bias.astype(X.dtype))
+        coefs.append(_glorot(rng, sizes[-1], n_outputs, X))
+        bias = self._initial_output_bias(
+            _backend.to_numpy(Y), _backend.to_numpy(sample_weight)
+        )
+        intercepts.append(_backend.to_namespace(bias.astype(_backend.host_dtype(X)), X))
         if self.pretrain and self.activation == "tanh":  # the same network
             coefs, intercepts = _network.sigmoid_to_tanh(coefs, intercepts)
         self.coefs_, self.intercepts_ = coefs, intercepts
@@ -459,7 +464,7 @@ class BaseDBNNetwork(
             self._restart_for_warm_start()
         return self._fine_tune(X, Y, rng, incremental, sample_weight, unit)
 
-    def _forward(self, X, output=True, check_input=True):
+    def _forward(self, X, output=True, check_input=True, method="predict"):
         """Outputs of the network (or its top hidden layer with ``output=False``).
 
         Computed in X's dtype, as RBMTransformer does: float64 data beyond
@@ -467,10 +472,10 @@ class BaseDBNNetwork(
         """
         if check_input:
             check_is_fitted(self)
-            X = validate_fitted(self, X)
+            X = validate_fitted(self, X, method)
         n = len(self.coefs_) if output else len(self.coefs_) - 1
-        coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_[:n]]
-        intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_[:n]]
+        coefs = [_backend.astype(W, X.dtype) for W in self.coefs_[:n]]
+        intercepts = [_backend.astype(b, X.dtype) for b in self.intercepts_[:n]]
         top = self.out_activation_ if output else self.activation
         hidden = self.activation
 
@@ -492,7 +497,7 @@ class BaseDBNNetwork(
         -------
         H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
         """
-        return self._forward(X, output=False)
+        return self._forward(X, output=False, method="transform")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

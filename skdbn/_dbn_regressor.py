@@ -14,7 +14,7 @@ from sklearn.base import (
 )
 from sklearn.metrics import r2_score
 
-from . import _network
+from . import _backend, _network
 from ._base import MatrixLike
 from ._dbn_network import (
     FINE_TUNING_ATTRIBUTES,
@@ -100,9 +100,11 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
             y_numeric=True,
             reset=reset,
         )
+        y = _backend.to_numpy(y)  # checked on the host, then on X's device
         if reset:
             self._y_1d = y.ndim == 1
-        Y = astype(y.reshape(-1, 1) if y.ndim == 1 else y, X.dtype, input_name="y")
+        dtype = _backend.host_dtype(X)
+        Y = astype(y.reshape(-1, 1) if y.ndim == 1 else y, dtype, input_name="y")
         with np.errstate(over="ignore", invalid="ignore"):
             deviations = Y - Y.mean(axis=0, dtype=np.float64)
             spread = np.vdot(deviations, deviations)
@@ -114,7 +116,7 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
                 "with TransformedTargetRegressor(regressor, transformer="
                 "StandardScaler())."
             )
-        return X, Y
+        return X, _backend.to_namespace(Y, like=X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @unchanged_on_error
@@ -225,7 +227,8 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
         P = _network.forward(
             X, self.coefs_, self.intercepts_, self.activation, "identity"
         )
-        return r2_score(Y, P[-1], sample_weight=sample_weight)
+        Y, P, weights = (_backend.to_numpy(a) for a in (Y, P[-1], sample_weight))
+        return r2_score(Y, P, sample_weight=weights)
 
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Predicted targets.
@@ -244,4 +247,5 @@ class DBNRegressor(RegressorMixin, BaseDBNNetwork):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
+        tags.array_api_support = True
         return tags

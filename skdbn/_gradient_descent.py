@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 from . import _training
+from ._backend import host_dtype, ops, to_namespace, to_numpy
 from ._base import DocLinkMixin
 from ._callsite import user_stacklevel
 from ._optimizers import SGD, Adam
@@ -112,7 +113,15 @@ class SampleWeightMixin(DocLinkMixin):
         """``(weights, unit)``: :meth:`_checked_sample_weight`'s weights, and the
         given weight that they scale to 1 (the objective of the DBN networks
         divides its per-sample penalty by it, as MLPClassifier divides it by
-        the sum of the weights)."""
+        the sum of the weights). The weights are checked on the host and come
+        back in X's namespace and on its device."""
+        weights, unit = self._host_scaled_weight(
+            X, y, to_numpy(sample_weight), incremental
+        )
+        return (weights if ops(X) is np else to_namespace(weights, like=X)), unit
+
+    def _host_scaled_weight(self, X, y, sample_weight, incremental=False):
+        """:meth:`_scaled_sample_weight` in NumPy (X: its rows and dtype only)."""
         class_weight = getattr(self, "class_weight", None)
         if sample_weight is None and class_weight is None:
             if not incremental:
@@ -124,9 +133,10 @@ class SampleWeightMixin(DocLinkMixin):
                 self._weight_unit = 1.0
             if unit in (None, 1.0):
                 return None, 1.0
+        rows = X if ops(X) is np else np.empty((X.shape[0], 0))
         sample_weight = _check_sample_weight(
             sample_weight,
-            X,
+            rows,
             dtype=np.float64,
             ensure_non_negative=not self._negative_weights_allowed,
         )
@@ -147,13 +157,13 @@ class SampleWeightMixin(DocLinkMixin):
             unit = scale * sample_weight.mean()
             if _uniform(sample_weight):  # no weights: the same model, bit for bit
                 return None, unit
-            return _unit_mean(sample_weight).astype(X.dtype, copy=False), unit
+            return _unit_mean(sample_weight).astype(host_dtype(X), copy=False), unit
         if getattr(self, "_weight_unit", None) is None:  # the first call
             self._weight_unit = scale * sample_weight.mean()
         sample_weight = sample_weight * (scale / self._weight_unit)
         if _uniform(sample_weight, 1.0):  # weights of one in the unit: none
             return None, self._weight_unit
-        return sample_weight.astype(X.dtype), self._weight_unit
+        return sample_weight.astype(host_dtype(X)), self._weight_unit
 
 
 class GradientDescentMixin(SampleWeightMixin):

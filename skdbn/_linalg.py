@@ -1,7 +1,8 @@
 """Matrix products and in-place updates shared by the network and the RBM."""
 
-import numpy as np
 import scipy.sparse as sp
+
+from ._backend import ops
 
 
 def dot(A, W, out=None):
@@ -11,7 +12,7 @@ def dot(A, W, out=None):
     if sp.issparse(A):  # the product is dense: copy it in
         out[...] = A @ W
         return out
-    return np.matmul(A, W, out=out)
+    return ops(W).matmul(A, W, out=out)
 
 
 def axpy(alpha, x, y, scratch=None):
@@ -21,11 +22,11 @@ def axpy(alpha, x, y, scratch=None):
     with its own thread pool, and alternating between the two pools in a training
     loop made multi-threaded fits several times slower than single-threaded ones.
     """
-    y += np.multiply(x, alpha, out=scratch)
+    y += ops(y).multiply(x, alpha, out=scratch)
     return y
 
 
 def add_outer(alpha, row, col, A):
     """``A += alpha * outer(row, col)`` in place."""
-    A += alpha * np.outer(row, col)
+    A += alpha * ops(A).outer(row, col)
     return A

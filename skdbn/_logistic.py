@@ -11,7 +11,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _network, _training
+from . import _backend, _network, _training
 from ._activations import binary_log_proba, log_softmax, softmax
 from ._base import MatrixLike
 from ._gradient_descent import (
@@ -26,6 +26,7 @@ from ._validation import (
     astype,
     check_classes,
     check_labels_in,
+    check_namespace,
     check_same_classes,
     check_two_classes,
     classification_labels,
@@ -284,13 +285,14 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
             dtype=[np.float64, np.float32],
             reset=not warm,
         )
+        y = _backend.to_numpy(y)  # labels and classes_ stay NumPy
         classes = self._check_targets(y)
         if warm:
             check_labels_in(classes, self.classes_)
             X = astype(X, self.coef_.dtype)
             self._restart_for_warm_start()  # MLPClassifier's n_iter_ counts on
         else:
-            self._initialize(classes, X.shape[1], X.dtype)
+            self._initialize(classes, X)
         return self._train(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -330,9 +332,10 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         X, y = validate(
             self, X, y, accept_sparse="csr", dtype=[np.float64, np.float32], reset=first
         )
+        y = _backend.to_numpy(y)
         if first:
             require_classes(classes)
-            self._initialize(check_classes(classes), X.shape[1], X.dtype)
+            self._initialize(check_classes(classes), X)
         else:
             check_same_classes(classes, self.classes_)
         check_labels_in(classification_labels(y), self.classes_)
@@ -344,12 +347,14 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         check_two_classes(classes, "This solver")
         return classes
 
-    def _initialize(self, classes, n_features, dtype):
+    def _initialize(self, classes, X):
+        """Zero coefficients in X's dtype, namespace and device."""
         self._weight_unit = None  # set by the first weighted partial_fit call
         self.classes_ = classes
         n_outputs = 1 if classes.size == 2 else classes.size
-        self.coef_ = np.zeros((n_outputs, n_features), dtype=dtype)
-        self.intercept_ = np.zeros(n_outputs, dtype=dtype)
+        xp = _backend.ops(X)
+        self.coef_ = xp.zeros((n_outputs, X.shape[1]), dtype=X.dtype)
+        self.intercept_ = xp.zeros(n_outputs, dtype=X.dtype)
         self._label_binarizer = LabelBinarizer().fit(classes)
         _training.init_history(self, early_stopping=self.early_stopping)
         self._optimizer = None
@@ -367,10 +372,12 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         )
 
     def _train(self, X, y, sample_weight, incremental):
-        if not self.fit_intercept and self.intercept_.any():  # a warm start
-            self.intercept_ = np.zeros_like(self.intercept_)  # a failed call keeps it
+        if not self.fit_intercept and _backend.any_nonzero(self.intercept_):
+            # A warm start; a failed call keeps the old intercepts.
+            self.intercept_ = _backend.ops(X).zeros_like(self.intercept_)
         sample_weight = self._checked_sample_weight(X, y, sample_weight, incremental)
-        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        Y = self._label_binarizer.transform(y).astype(_backend.host_dtype(X))
+        Y = _backend.to_namespace(Y, like=X)  # NumPy: Y itself
         return self._fit_network(
             self._objective(),
             X,
@@ -395,19 +402,25 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             For two classes, the score of ``classes_[1]`` (1-D).
         """
+        return self._scores(X, "decision_function")
+
+    def _scores(self, X, method):
+        """:meth:`decision_function` for ``method`` (named in errors)."""
         check_is_fitted(self)
         X = validate(
             self, X, accept_sparse="csr", dtype=[np.float64, np.float32], reset=False
         )
-        W = self.coef_.T.astype(X.dtype, copy=False)
-        b = self.intercept_.astype(X.dtype, copy=False)
+        check_namespace(self, X, method)
+        W = _backend.astype(self.coef_.T, X.dtype)
+        b = _backend.astype(self.intercept_, X.dtype)
+        xp = _backend.ops(W)
 
         def scores_of(block, out):
-            return np.add(dot(block, W, out=out), b, out=out)
+            return xp.add(dot(block, W, out=out), b, out=out)
 
         # Scores too large for X's dtype raise a ValueError (see map_rows).
         scores = map_rows(scores_of, X, W.shape[1], width=W.shape[1])
-        return scores.ravel() if scores.shape[1] == 1 else scores
+        return _backend.ravel(scores) if scores.shape[1] == 1 else scores
 
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Most probable class for each sample.
@@ -420,9 +433,8 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
+        scores = self._scores(X, "predict")
+        return _backend.take_labels(self.classes_, _backend.argmax_index(scores))
 
     def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities (sigmoid for two classes, softmax otherwise).
@@ -436,10 +448,10 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
-        scores = self.decision_function(X)
+        scores = self._scores(X, "predict_proba")
         if scores.ndim == 1:
             # From the log-probabilities: tiny probabilities keep their accuracy.
-            return np.exp(binary_log_proba(scores))
+            return _backend.ops(scores).exp(binary_log_proba(scores))
         return softmax(scores)
 
     def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
@@ -453,7 +465,7 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
         """
-        scores = self.decision_function(X)
+        scores = self._scores(X, "predict_log_proba")
         if scores.ndim == 1:
             return binary_log_proba(scores)
         return log_softmax(scores)
@@ -461,4 +473,5 @@ class LogisticRegressionGD(GradientDescentMixin, ClassifierMixin, BaseEstimator)
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         return tags

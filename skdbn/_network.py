@@ -30,6 +30,7 @@ import numpy as np
 
 from . import _random
 from ._activations import ACTIVATIONS, DERIVATIVES
+from ._backend import ops
 from ._linalg import axpy, dot
 
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "identity")
@@ -63,14 +64,14 @@ def forward(
     activations = [X]
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
-        buf = None if out is None else out[i][:n_samples]
+        buf = None if out is None else out[i][:n_samples, ...]
         A = dot(activations[-1], W, out=buf)
         A += b
         name = hidden_activation if i < last else output_activation
         if name is not None:
             ACTIVATIONS[name](A, out=A)
         if masks is not None and i < last:
-            A *= masks[i][:n_samples]
+            A *= masks[i][:n_samples, ...]
         activations.append(A)
     return activations
 
@@ -101,12 +102,17 @@ def sigmoid_to_tanh(coefs, intercepts):
     new_coefs, new_intercepts = [], []
     for i, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         if i > 0:  # the input is t = 2 h - 1: h @ W + b = t @ (W / 2) + offset
-            b = b + 0.5 * W.sum(axis=0, dtype=W.dtype)
+            b = b + 0.5 * ops(W).sum(W, axis=0, dtype=W.dtype)
             W = 0.5 * W
         if i < last:  # a tanh hidden unit of half the pre-activation
             W, b = 0.5 * W, 0.5 * b
-        new_coefs.append(np.array(W, dtype=coefs[i].dtype))
-        new_intercepts.append(np.array(b, dtype=intercepts[i].dtype))
+        if ops(W) is np:
+            W, b = (
+                np.array(W, dtype=coefs[i].dtype),
+                np.array(b, dtype=intercepts[i].dtype),
+            )
+        new_coefs.append(W)  # new arrays in every namespace (0.5 * W...)
+        new_intercepts.append(b)
     return new_coefs, new_intercepts
 
 
@@ -117,33 +123,45 @@ def _output_loss_and_delta(Z, Y, weights, output_activation, scale=1.0):
     (prediction - Y)``, ``scale`` times the gradient of the loss with respect to
     the logits.
     """
+    xp = ops(Z)
+    rowdot = _rowdot if xp is np else xp.rowdot
     if output_activation == "softmax":
-        Z -= Z.max(axis=1, keepdims=True)
-        per_sample = -np.einsum("ij,ij->i", Y, Z)
-        np.exp(Z, out=Z)
-        norm = Z.sum(axis=1)
-        per_sample += np.log(norm)
+        Z -= xp.amax(Z, axis=1, keepdims=True)
+        per_sample = -rowdot(Y, Z)
+        xp.exp(Z, out=Z)
+        norm = xp.sum(Z, axis=1)
+        per_sample += xp.log(norm)
         Z /= norm[:, None]
     elif output_activation == "sigmoid":
-        per_sample = np.logaddexp(0, Z).sum(axis=1) - np.einsum("ij,ij->i", Y, Z)
+        per_sample = xp.sum(xp.logaddexp(0, Z), axis=1) - rowdot(Y, Z)
         ACTIVATIONS["sigmoid"](Z, out=Z)
     else:
         per_sample = None
     Z -= Y
     if per_sample is None:
-        per_sample = 0.5 * np.einsum("ij,ij->i", Z, Z)
+        per_sample = 0.5 * rowdot(Z, Z)
     Z *= (weights * scale)[:, None]
-    return float(per_sample @ weights)
+    loss = per_sample @ weights
+    # Other backends: a device scalar, read once per epoch by the training loop.
+    return float(loss) if xp is np else loss
 
 
-def _normalised_weights(sample_weight, n, dtype):
-    """Weights summing to one: a weighted mean over these rows (evaluation)."""
+def _rowdot(A, B):
+    return np.einsum("ij,ij->i", A, B)
+
+
+def _normalised_weights(sample_weight, n, like):
+    """Weights summing to one, in ``like``'s namespace and dtype: a weighted
+    mean over these rows (evaluation)."""
+    xp, dtype = ops(like), like.dtype
     if sample_weight is None:
-        return np.full(n, 1 / n, dtype=dtype)
+        return xp.full(n, 1 / n, dtype=dtype)
+    if xp is not np:
+        return sample_weight / xp.sum(sample_weight)
     return (sample_weight / sample_weight.sum(dtype=np.float64)).astype(dtype)
 
 
-def _batch_weights(sample_weight, n, dtype):
+def _batch_weights(sample_weight, n, like):
     """``s_i / n`` for a mini-batch of ``n`` rows (training).
 
     Dividing by the batch's own weight sum would give every batch the same
@@ -152,8 +170,11 @@ def _batch_weights(sample_weight, n, dtype):
     scale the weights to mean 1 over the training set instead, so that the
     batches' gradients average to the gradient of the weighted mean loss.
     """
+    xp, dtype = ops(like), like.dtype
     if sample_weight is None:
-        return np.full(n, 1 / n, dtype=dtype)
+        return xp.full(n, 1 / n, dtype=dtype)
+    if xp is not np:
+        return sample_weight / n
     return (sample_weight / n).astype(dtype)
 
 
@@ -162,7 +183,7 @@ def data_loss(
 ):
     """Weighted mean loss of the network on ``(X, Y)``, without the penalty."""
     logits = forward(X, coefs, intercepts, hidden_activation, None)[-1]
-    weights = _normalised_weights(sample_weight, X.shape[0], coefs[0].dtype)
+    weights = _normalised_weights(sample_weight, X.shape[0], coefs[0])
     return _output_loss_and_delta(logits, Y, weights, output_activation)
 
 
@@ -170,8 +191,9 @@ def penalty(coefs, alpha, l1_ratio):
     """Elastic-net penalty on the weights (see the module docstring)."""
     if alpha == 0:
         return 0.0
-    l1 = sum(float(np.abs(W).sum()) for W in coefs) if l1_ratio > 0 else 0.0
-    l2 = sum(float(np.vdot(W, W)) for W in coefs) if l1_ratio < 1 else 0.0
+    xp = ops(coefs[0])
+    l1 = sum(float(xp.sum(xp.abs(W))) for W in coefs) if l1_ratio > 0 else 0.0
+    l2 = sum(float(xp.vdot(W, W)) for W in coefs) if l1_ratio < 1 else 0.0
     return alpha * (l1_ratio * l1 + 0.5 * (1 - l1_ratio) * l2)
 
 
@@ -182,9 +204,9 @@ class Workspace:
     many columns as layer ``i + 1`` has units; a smaller batch uses the top rows.
     """
 
-    def __init__(self, layer_units, n_rows, dtype):
+    def __init__(self, layer_units, n_rows, dtype, xp=np):
         def make():
-            return [np.empty((n_rows, n), dtype=dtype) for n in layer_units[1:]]
+            return [xp.empty((n_rows, n), dtype=dtype) for n in layer_units[1:]]
 
         self.n_rows = n_rows
         self.activations, self.deltas, self.scratch = make(), make(), make()
@@ -193,7 +215,7 @@ class Workspace:
     def weight_scratch(self, i, coefs):
         """An array shaped like ``coefs[i]`` (for the penalty), made on first use."""
         if i not in self._weight_scratch:
-            self._weight_scratch[i] = np.empty_like(coefs[i])
+            self._weight_scratch[i] = ops(coefs[i]).empty_like(coefs[i])
         return self._weight_scratch[i]
 
 
@@ -253,8 +275,8 @@ def loss_and_gradients(
     dtype = coefs[0].dtype
     if workspace is None or workspace.n_rows < n:
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        workspace = Workspace(layer_units, n, dtype)
-    weights = _batch_weights(sample_weight, n, dtype)
+        workspace = Workspace(layer_units, n, dtype, ops(coefs[0]))
+    weights = _batch_weights(sample_weight, n, coefs[0])
     activations = forward(
         X, coefs, intercepts, hidden_activation, None, workspace.activations, masks
     )
@@ -287,7 +309,7 @@ def _backpropagate(
     n = delta.shape[0]
     for i in range(len(coefs) - 1, -1, -1):
         dot(activations[i].T, delta, out=coef_grads[i])
-        np.sum(delta, axis=0, out=intercept_grads[i])
+        ops(delta).sum(delta, axis=0, out=intercept_grads[i])
         _add_penalty_gradient(
             coef_grads[i],
             coefs[i],
@@ -297,14 +319,15 @@ def _backpropagate(
             with_l1=with_l1,
         )
         if i > 0:
-            delta = np.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n])
-            scratch = workspace.scratch[i - 1][:n]
+            xp = ops(delta)
+            delta = xp.matmul(delta, coefs[i].T, out=workspace.deltas[i - 1][:n, ...])
+            scratch = workspace.scratch[i - 1][:n, ...]
             activation = activations[i]
             if masks is not None:
-                delta *= masks[i - 1][:n]
+                delta *= masks[i - 1][:n, ...]
                 # Kept units hold f(z) / (1 - p): undo the scale for f'(z); dropped
                 # units hold 0 and their delta is already 0.
-                activation = np.multiply(activation, 1 - rate, out=scratch)
+                activation = xp.multiply(activation, 1 - rate, out=scratch)
             derivative(activation, delta, scratch)
 
 
@@ -314,7 +337,7 @@ def _add_penalty_gradient(grad, W, alpha, l1_ratio, scratch=None, with_l1=True):
     if l1_ratio < 1:
         axpy(alpha * (1 - l1_ratio), W, grad, scratch)
     if l1_ratio > 0 and with_l1:
-        grad += (alpha * l1_ratio) * np.sign(W)
+        grad += (alpha * l1_ratio) * ops(W).sign(W)
 
 
 def min_norm_subgradient(grad, W, strength, out=None):
@@ -322,17 +345,21 @@ def min_norm_subgradient(grad, W, strength, out=None):
     smooth function plus ``strength * |W|_1``: ``grad + strength * sign(W)``
     where ``W != 0``, and ``grad`` shrunk towards zero by ``strength`` where
     ``W == 0``. It is zero exactly at the minimiser (the stopping measure)."""
-    shrunk = np.sign(grad) * np.maximum(np.abs(grad) - strength, 0)
-    result = np.where(W == 0, shrunk, grad + strength * np.sign(W))
+    xp = ops(grad)
+    shrunk = xp.sign(grad) * xp.maximum(xp.abs(grad) - strength, 0)
+    result = xp.where(W == 0, shrunk, grad + strength * xp.sign(W))
     if out is None:
         return result
-    np.copyto(out, result)
+    xp.copyto(out, result)
     return out
 
 
 def init_gradients(coefs, intercepts):
     """Zero arrays shaped like the parameters, to hold gradients."""
-    return [np.zeros_like(W) for W in coefs], [np.zeros_like(b) for b in intercepts]
+    return (
+        [ops(W).zeros_like(W) for W in coefs],
+        [ops(b).zeros_like(b) for b in intercepts],
+    )
 
 
 class NetworkObjective:
@@ -366,11 +393,15 @@ class NetworkObjective:
         self.coefs, self.intercepts = coefs, intercepts
         self.dropout = dropout
         # Dropout masks come from a fast Generator seeded by the estimator's rng.
-        self._generator = (
-            np.random.Generator(np.random.SFC64(random_state.randint(2**31 - 1)))
-            if dropout
-            else None
-        )
+        xp = ops(coefs[0])
+        self._generator = None
+        if dropout:
+            seed = random_state.randint(2**31 - 1)
+            self._generator = (
+                np.random.Generator(np.random.SFC64(seed))
+                if xp is np
+                else xp.generator(seed)
+            )
         self.coef_grads, self.intercept_grads = init_gradients(coefs, intercepts)
         self.params = list(coefs) + (list(intercepts) if fit_intercept else [])
         self.grads = self.coef_grads + (self.intercept_grads if fit_intercept else [])
@@ -417,8 +448,11 @@ class NetworkObjective:
         if self.workspace is None or self.workspace.n_rows < X.shape[0]:
             # The first mini-batch is the largest: this happens once per fit.
             units = [self.coefs[0].shape[0]] + [W.shape[1] for W in self.coefs]
-            self.workspace = Workspace(units, X.shape[0], self.coefs[0].dtype)
-            self._masks = [np.empty_like(a) for a in self.workspace.activations[:-1]]
+            W = self.coefs[0]
+            self.workspace = Workspace(units, X.shape[0], W.dtype, ops(W))
+            self._masks = [
+                ops(a).empty_like(a) for a in self.workspace.activations[:-1]
+            ]
         masks = self._draw_masks(X.shape[0]) if self.dropout else None
         self._rows = X.shape[0]
         options = self.options
@@ -440,7 +474,7 @@ class NetworkObjective:
         )
 
     def _draw_masks(self, n):
-        masks = [m[:n] for m in self._masks]
+        masks = [m[:n, ...] for m in self._masks]
         for mask in masks:
             _random.keep_mask(self._generator, mask, self.dropout)
         return masks

@@ -21,6 +21,8 @@ The learning-rate schedules follow :class:`sklearn.neural_network.MLPClassifier`
 
 import numpy as np
 
+from ._backend import all_finite, ops
+
 
 def _fortran(a):
     return a.flags.f_contiguous and not a.flags.c_contiguous
@@ -31,7 +33,7 @@ def _scratch(optimizer, name, like):
     (made once per fit: a proximal step allocates nothing)."""
     arrays = optimizer.__dict__.get(name)
     if arrays is None or [a.shape for a in arrays] != [p.shape for p in like]:
-        arrays = [np.empty_like(p) for p in like]
+        arrays = [ops(p).empty_like(p) for p in like]
         setattr(optimizer, name, arrays)
     return arrays
 
@@ -53,7 +55,7 @@ class BaseOptimizer:
 
     def state_is_finite(self):
         """Whether the optimiser's state (velocities, moments) is all finite."""
-        return all(np.isfinite(a).all() for arrays in self._state() for a in arrays)
+        return all(all_finite(a) for arrays in self._state() for a in arrays)
 
     def reset(self):
         """Forget the state (zero velocities or moments, the rate back at
@@ -136,13 +138,14 @@ class SGD(BaseOptimizer):
         self.nesterov = nesterov
         # With Nesterov momentum the arrays hold ``momentum * v`` (see
         # update_params); ``_held_factor`` is the factor they hold, 0 when v = 0.
-        self._held = [np.zeros_like(p) for p in params]
+        self._held = [ops(p).zeros_like(p) for p in params]
         self._held_factor = 0.0
 
     def __getstate__(self):  # a zero velocity is stored as its layout only
         state = self.__dict__.copy()
         state.pop("_shifts", None)  # proximal-step scratch
-        if self._held_factor == 0:  # dtype names: skdbn.io stores plain values
+        numpy = all(ops(h) is np for h in self._held)
+        if self._held_factor == 0 and numpy:  # dtype names: io stores plain values
             state["_held"] = [
                 (h.shape, h.dtype.str, "F" if _fortran(h) else "C") for h in self._held
             ]
@@ -182,7 +185,9 @@ class SGD(BaseOptimizer):
         moving = self._held_factor != 0
         shifts = _scratch(self, "_shifts", params[:n_first])
         for param, held, shift in zip(params, self._held, shifts, strict=False):
-            np.clip(param, -tau, tau, out=shift)  # param -= shift: the threshold
+            ops(param).clip(
+                param, -tau, tau, out=shift
+            )  # param -= shift: the threshold
             param -= shift
             if moving:
                 held -= shift
@@ -191,7 +196,7 @@ class SGD(BaseOptimizer):
     def velocities(self):
         """Copies of the velocities ``v``, for inspection."""
         if self._held_factor == 0:
-            return [np.zeros_like(h) for h in self._held]
+            return [ops(h).zeros_like(h) for h in self._held]
         return [h / self._held_factor for h in self._held]
 
     def update_params(self, params, grads, prescaled=False):
@@ -209,7 +214,7 @@ class SGD(BaseOptimizer):
                 continue
             if not self.nesterov:  # held = v
                 if factor == 0:
-                    np.copyto(held, step)
+                    ops(held).copyto(held, step)
                 else:
                     held *= mu
                     held += step
@@ -219,7 +224,7 @@ class SGD(BaseOptimizer):
             # step mu * v_new - lr * grad is mu * (u + step) + step, four passes
             # over the weights instead of five.
             if factor == 0:
-                np.copyto(held, step)
+                ops(held).copyto(held, step)
             else:
                 if factor != mu:  # the momentum changed since the last step
                     held *= mu / factor
@@ -252,8 +257,8 @@ class Adam(BaseOptimizer):
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         self.t = 0
-        self.ms = [np.zeros_like(p) for p in params]
-        self.vs = [np.zeros_like(p) for p in params]
+        self.ms = [ops(p).zeros_like(p) for p in params]
+        self.vs = [ops(p).zeros_like(p) for p in params]
 
     @property
     def gradient_scale(self):
@@ -277,12 +282,13 @@ class Adam(BaseOptimizer):
         taus = _scratch(self, "_taus", params[:n_first])
         shifts = _scratch(self, "_shifts", params[:n_first])
         for param, v, tau, shift in zip(params, self.vs, taus, shifts, strict=False):
-            np.sqrt(v, out=tau)
+            xp = ops(param)
+            xp.sqrt(v, out=tau)
             tau += self.epsilon
-            np.divide(rate * strength, tau, out=tau)
-            np.minimum(param, tau, out=shift)
-            np.negative(tau, out=tau)
-            np.maximum(shift, tau, out=shift)  # clip(param, -tau, tau)
+            xp.divide(rate * strength, tau, out=tau)
+            xp.minimum(param, tau, out=shift)
+            xp.negative(tau, out=tau)
+            xp.maximum(shift, tau, out=shift)  # clip(param, -tau, tau)
             param -= shift
 
     def __getstate__(self):
@@ -302,16 +308,17 @@ class Adam(BaseOptimizer):
             self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
         for param, g, m, v in zip(params, grads, self.ms, self.vs, strict=True):
+            xp = ops(g)
             m *= b1
             if not prescaled:
                 g *= 1 - b1
             m += g
             v *= b2
-            np.square(g, out=g)  # (1 - b1)**2 * grad**2
+            xp.square(g, out=g)  # (1 - b1)**2 * grad**2
             g *= (1 - b2) / (1 - b1) ** 2
             v += g
-            np.sqrt(v, out=g)
+            xp.sqrt(v, out=g)
             g += self.epsilon
-            np.divide(m, g, out=g)
+            xp.divide(m, g, out=g)
             g *= -self.learning_rate
             param += g

@@ -20,6 +20,8 @@ import mmap
 import numpy as np
 import scipy.sparse as sp
 
+from ._backend import all_finite, ops
+
 BLOCK_BYTES = 16 * 2**20  # rows scanned between two releases
 # Rows gathered between two releases. Touching one row can map a whole page-cache
 # folio (2 MB with Linux's large folios), so a batch of scattered rows is gathered
@@ -64,7 +66,11 @@ def row_blocks(X, block_bytes=None, width=0, rows=None):
     """
     block_bytes = block_bytes or BLOCK_BYTES
     mapping = file_mapping(X)
-    itemsize = X.dtype.itemsize
+    itemsize = (
+        X.dtype.itemsize
+        if isinstance(X.dtype, np.dtype)
+        else np.dtype(str(X.dtype).rpartition(".")[2]).itemsize  # torch.float32
+    )
     per_row = int(np.prod(X.shape[1:], dtype=np.int64))
     if sp.issparse(X):  # a block holds its non-zeros (value and index each)
         per_row = min(per_row, 2 * -(-X.nnz // max(X.shape[0], 1)))
@@ -84,6 +90,13 @@ def row_blocks(X, block_bytes=None, width=0, rows=None):
         release(mapping)
 
 
+_OVERFLOW = (
+    "The output is infinite or NaN for some samples: their values are too large "
+    "for this model's weights (an overflow). Scale the features, e.g. with "
+    "StandardScaler or MinMaxScaler."
+)
+
+
 def map_rows(func, X, n_cols, *, width):
     """``func`` applied to row blocks of X, written into one output array.
 
@@ -98,18 +111,19 @@ def map_rows(func, X, n_cols, *, width):
     ValueError instead of returning infinite or NaN values.
     """
     shape = (X.shape[0],) if n_cols is None else (X.shape[0], n_cols)
-    out = np.empty(shape, dtype=X.dtype)
+    out = ops(X).empty(shape, dtype=X.dtype)
+    if ops(X) is not np:  # a device array: one block, checked once
+        out = func(X, out)
+        if not all_finite(out):
+            raise ValueError(_OVERFLOW)
+        return out
     start = 0
     for block in row_blocks(X, width=width):
         rows = slice(start, start + block.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             out[rows] = func(block, out[rows])
-        if not np.isfinite(out[rows]).all():
-            raise ValueError(
-                "The output is infinite or NaN for some samples: their values are "
-                "too large for this model's weights (an overflow). Scale the "
-                "features, e.g. with StandardScaler or MinMaxScaler."
-            )
+        if not all_finite(out[rows]):
+            raise ValueError(_OVERFLOW)
         start = rows.stop
     return out
 
@@ -165,6 +179,9 @@ def column_sums(X, rows=None, weights=None):
 
 def value_range(X):
     """``(min, max)`` of a dense or sparse X's stored values, in blocks for memmaps."""
+    xp = ops(X)
+    if xp is not np:  # a device array: two reductions, read back once
+        return float(xp.amin(X)), float(xp.amax(X))
     if not isinstance(X, np.ndarray):
         return X.data.min(), X.data.max()
     lo, hi = np.inf, -np.inf

@@ -16,6 +16,8 @@ import math
 
 import numpy as np
 
+from ._backend import ops
+
 _ONE_FLOAT32 = np.uint32(0x3F800000)  # the bits of 1.0f
 _TWO_FLOAT32 = np.uint32(0x40000000)  # the bits of 2.0f
 
@@ -53,6 +55,9 @@ def bernoulli(P, generator, out=None, signed=False):
     ``tanh(z / 2)`` does for ``p = sigmoid(z)``; it is compared with ``2 u - 1``,
     the same draw from the same bits without the two passes that make ``p``.
     """
+    xp = ops(P)
+    if xp is not np:  # the array's own device and generator
+        return xp.bernoulli(P, generator, out=out, signed=signed)
     order = "F" if P.ndim > 1 and P.strides[0] < P.strides[1] else "C"
     noise = uniform(generator, P.shape, order, signed=signed)
     if out is None:
@@ -67,6 +72,9 @@ def keep_mask(generator, out, rate):
     Each decision uses 16 random bits (four per word, half the cost of 32), so the
     rate is rounded to a multiple of ``2**-16``: 0.3 drops 30.0003% of the units.
     """
+    xp = ops(out)
+    if xp is not np:
+        return xp.keep_mask(generator, out, rate)
     threshold = np.uint16(min(round(rate * 2**16), 2**16 - 1))
     np.greater_equal(random_bits(generator, out.shape, np.uint16), threshold, out=out)
     out *= 1 / (1 - rate)

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from . import _ais, _cd, _outofcore, _training
+from . import _ais, _backend, _cd, _outofcore, _training
 from ._base import MatrixLike, RandomStateLike
 from ._callsite import user_stacklevel
 from ._gradient_descent import SampleWeightMixin
@@ -29,6 +29,7 @@ from ._validation import (
     astype,
     check_hidden,
     check_unchanged,
+    require_numpy,
     validate_fitted,
     validate_visible_data,
 )
@@ -461,7 +462,7 @@ class RBMTransformer(
         if fitted:
             X = astype(X, self.components_.dtype)
         if sample_weight is not None:
-            sample_weight = sample_weight.astype(X.dtype, copy=False)
+            sample_weight = _backend.astype(sample_weight, X.dtype)
         if fitted and not hand_set:
             self._check_structure_unchanged()
             trainer = self._trainer
@@ -602,7 +603,7 @@ class RBMTransformer(
 
     def _params(self, dtype):
         return [
-            p.astype(dtype, copy=False)
+            _backend.astype(p, dtype)
             for p in (self.components_, self.intercept_hidden_, self.intercept_visible_)
         ]
 
@@ -765,7 +766,7 @@ class RBMTransformer(
         >>> bool(rbm.score(X) < 0)
         True
         """
-        return float(np.mean(self.pseudo_log_likelihood(X)))
+        return _backend.mean_float(self.pseudo_log_likelihood(X))
 
     @validate_params(
         {**AIS_CONSTRAINTS, "exact": ["boolean", None]},
@@ -843,6 +844,7 @@ class RBMTransformer(
         (4,)
         """
         check_is_fitted(self)
+        require_numpy(self, "estimate_log_partition")
         betas = _ais.check_betas(n_betas)  # even when unused, as n_runs is
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
         if X is not None:  # validated even when enumeration does not need it
@@ -924,6 +926,7 @@ class RBMTransformer(
         True
         """
         check_is_fitted(self)
+        require_numpy(self, "log_likelihood")
         if not hasattr(self, "log_partition_"):
             raise NotFittedError(
                 "log Z is not known: call estimate_log_partition(X_train) after "
@@ -1027,6 +1030,7 @@ class RBMTransformer(
         True
         """
         check_is_fitted(self)
+        require_numpy(self, "log_likelihood_bounds")
         betas = _ais.check_betas(n_betas)
         X = validate_fitted(self, X)
         if X_base is not None:  # unnamed columns are X's warning to give, once
@@ -1060,7 +1064,8 @@ class RBMTransformer(
     def _generator(self, random_state):
         if random_state is not None:
             seed = check_random_state(random_state).randint(2**31 - 1, size=4)
-            return np.random.default_rng(seed)
+            xp = _backend.ops(self.components_)
+            return np.random.default_rng(seed) if xp is np else xp.generator(seed)
         trainer = self.__dict__.get("_trainer")
         if trainer is not None:
             return trainer.generator
@@ -1073,9 +1078,7 @@ class RBMTransformer(
     @validate_params(
         {"random_state": ["random_state"]}, prefer_skip_nested_validation=True
     )
-    def gibbs(
-        self, v: MatrixLike, random_state: RandomStateLike = None
-    ) -> np.ndarray:
+    def gibbs(self, v: MatrixLike, random_state: RandomStateLike = None) -> np.ndarray:
         """One Gibbs step from ``v``: sample ``h ~ P(h | v)`` then ``v' ~ P(v | h)``.
 
         Parameters
@@ -1141,9 +1144,9 @@ class RBMTransformer(
     def _sample(self, n_samples, n_steps, gen, draw=False):
         """:meth:`sample` with a given generator (a DBN's top layer)."""
         W, b, a = self.components_, self.intercept_hidden_, self.intercept_visible_
-        units = self._units()
-        h = np.zeros((n_samples, W.shape[0]), W.dtype)
-        v = np.empty((n_samples, W.shape[1]), W.dtype)
+        units, xp = self._units(), _backend.ops(W)
+        h = xp.zeros((n_samples, W.shape[0]), W.dtype)
+        v = xp.empty((n_samples, W.shape[1]), W.dtype)
         for _ in range(n_steps):
             _cd.gibbs_step(h, W, b, a, gen, units, v_out=v)
         if draw:
@@ -1154,4 +1157,5 @@ class RBMTransformer(
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.array_api_support = True
         return tags

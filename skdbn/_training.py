@@ -28,6 +28,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
 from . import _outofcore
+from ._backend import all_finite, copy, ops
 from ._callsite import user_stacklevel
 from .exceptions import (
     DivergenceError,
@@ -267,7 +268,7 @@ def _is_finite(loss, params, optimizer):
     gradients can overflow while the weights stay finite) are all finite."""
     return (
         np.isfinite(loss)
-        and all(np.isfinite(p).all() for p in params)
+        and all(all_finite(p) for p in params)
         and optimizer.state_is_finite()
     )
 
@@ -292,10 +293,16 @@ class _EpochRunner:
         self._mapping = _outofcore.file_mapping(X)
         self._X_buf = None
         gathered = self.shuffle or self._by_index or self._mapping is not None
-        if isinstance(X, np.ndarray) and gathered:
+        self.xp = xp = ops(X)
+        if xp is not np:  # the batch order goes to the device once per epoch
+            self._X_buf = xp.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            self._device_order = xp.asarray(self.order)
+        elif isinstance(X, np.ndarray) and gathered:
             self._X_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
 
     def _batch(self, batch):
+        if self.xp is not np:
+            return self._device_batch(batch)
         by_index = self.shuffle or self._by_index
         idx = self.order[batch] if by_index else batch
         if self._X_buf is not None:
@@ -308,14 +315,25 @@ class _EpochRunner:
         swb = None if self.sw is None else self.sw[idx]
         return Xb, yb, swb
 
+    def _device_batch(self, batch):
+        """A mini-batch gathered on the device, into the batch buffer."""
+        xp, idx = self.xp, self._device_order[batch]
+        Xb = xp.take(self.X, idx, out=self._X_buf[: idx.shape[0], ...])
+        yb = None if self.y is None else xp.take(self.y, idx)
+        swb = None if self.sw is None else xp.take(self.sw, idx)
+        return Xb, yb, swb
+
     def run(self, objective, optimizer):
         """Return the epoch's mean loss and the max-norm of its mean gradient."""
+        xp = self.xp
         if self.shuffle:
             self.rng.shuffle(self.order)
+            if xp is not np:
+                self._device_order = xp.asarray(self.order)
         grad_sum = (
-            [np.zeros_like(g) for g in objective.grads] if self.track_grad else []
+            [xp.zeros_like(g) for g in objective.grads] if self.track_grad else []
         )
-        scratch = [np.empty_like(g) for g in grad_sum]
+        scratch = [xp.empty_like(g) for g in grad_sum]
         proximal_step = getattr(objective, "proximal_step", None)
         stationarity = getattr(objective, "stationarity", None)
         total = 0.0
@@ -333,14 +351,15 @@ class _EpochRunner:
             total += objective(Xb, yb, swb, scale=scale) * rows
             share = rows / self.n / scale  # of the unscaled gradient
             for acc, g, tmp in zip(grad_sum, objective.grads, scratch, strict=False):
-                acc += np.multiply(g, share, out=tmp)
+                acc += xp.multiply(g, share, out=tmp)
             optimizer.update_params(objective.params, objective.grads, prescaled)
             if proximal_step is not None:  # a penalty applied by its prox
                 proximal_step(optimizer)
         if grad_sum and stationarity is not None:
             grad_sum = stationarity(grad_sum)
-        grad_norm = max((float(np.abs(g).max()) for g in grad_sum), default=np.inf)
-        return total / self.n, grad_norm
+        grad_norm = max((float(xp.amax(xp.abs(g))) for g in grad_sum), default=np.inf)
+        # Other backends add device scalars: one read (a sync) per epoch.
+        return float(total) / self.n, grad_norm
 
 
 def train(
@@ -618,9 +637,9 @@ class _Checkpoints:
 
     def __init__(self, est, params, keep_start):
         self.est, self.params = est, params
-        self.spare = [p.copy() for p in params]
-        self.good = _checkpoint(est, [p.copy() for p in params])
-        self.initial = [p.copy() for p in params] if keep_start else None
+        self.spare = [copy(p) for p in params]
+        self.good = _checkpoint(est, [copy(p) for p in params])
+        self.initial = [copy(p) for p in params] if keep_start else None
         self.best = None  # early stopping's best weights so far
 
     def save(self):
@@ -663,7 +682,7 @@ def _rewind(est, params, checkpoint):
 
 def _restore(dst, src):
     for d, s in zip(dst, src, strict=True):
-        np.copyto(d, s)
+        ops(d).copyto(d, s)
 
 
 def _record_loss(est, loss, tol):

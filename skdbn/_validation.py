@@ -10,18 +10,23 @@ change).
 """
 
 import contextlib
+import sys
 import warnings
 from numbers import Integral
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
 from sklearn.utils import assert_all_finite, check_array
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
 
 from . import _outofcore
+from ._backend import astype as _astype
+from ._backend import namespace_name, ops, same_namespace
 from ._callsite import user_stacklevel
+from .exceptions import DeviceError
 
 # ---------------------------------------------------------------- data
 
@@ -38,6 +43,7 @@ def validate(estimator, X, y="no_validation", **params):
     * numeric targets (``y_numeric=True``) are checked for NaN after their
       conversion to float: ``None`` in an object array becomes NaN there.
     """
+    params = _namespace_dtypes(X, params)
     with _checking(estimator, X):
         out = _validate(estimator, X, y, **params)
         if params.get("y_numeric") and not (y is None or isinstance(y, str)):
@@ -52,11 +58,68 @@ def validate(estimator, X, y="no_validation", **params):
     return out
 
 
-def validate_fitted(estimator, X):
+def validate_fitted(estimator, X, method=None):
     """X for a fitted estimator's methods: float32 or float64 (CSR when sparse),
-    with the features it was fitted on (``check_is_fitted`` comes first)."""
-    return validate(
+    with the features it was fitted on (``check_is_fitted`` comes first), of the
+    namespace and device the estimator was fitted on (:func:`check_namespace`;
+    ``method``, the caller's name by default, goes in its error)."""
+    X = validate(
         estimator, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+    )
+    check_namespace(estimator, X, method or sys._getframe(1).f_code.co_name)
+    return X
+
+
+def fitted_array(estimator):
+    """The first fitted array of an estimator: its namespace and device are the
+    fit's."""
+    for name in ("components_", "coef_", "coefs_", "rbms_"):
+        value = estimator.__dict__.get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+            value = getattr(value, "components_", value)
+        if value is not None:
+            return value
+    return None
+
+
+def check_namespace(estimator, X, method):
+    """Raise scikit-learn's ValueError when X's array namespace or device is not
+    the one the estimator was fitted on (a tensor-fitted model given NumPy data,
+    or a CPU model given CUDA data); move the data, or the model with
+    ``skdbn.to_device``."""
+    fitted = fitted_array(estimator)
+    if fitted is None or same_namespace(X, fitted):
+        return
+    name = type(estimator).__name__
+    fit_on, given = (" on ".join(namespace_name(a)) for a in (fitted, X))
+    raise DeviceError(
+        f"Inputs passed to {name}.{method}() must use the same namespace and the "
+        f"same device as those passed to fit(): the model was fitted with {fit_on}, "
+        f"{method} got {given}. Convert the input, or move the model with "
+        "skdbn.to_device(model, like=X).",
+        estimator=name,
+        method=method,
+        fitted=fit_on,
+        given=given,
+    )
+
+
+def require_numpy(estimator, method):
+    """Raise a DeviceError when ``method`` (which runs on NumPy arrays only) is
+    called on a model fitted in another namespace or on a device."""
+    fitted = fitted_array(estimator)
+    if fitted is None or ops(fitted) is np:
+        return
+    name = type(estimator).__name__
+    fit_on = " on ".join(namespace_name(fitted))
+    raise DeviceError(
+        f"{name}.{method}() runs on NumPy arrays only, and this model was fitted "
+        f"with {fit_on}: move it first, skdbn.to_device(model).{method}(...), "
+        "with NumPy data.",
+        estimator=name,
+        method=method,
+        fitted=fit_on,
     )
 
 
@@ -66,8 +129,23 @@ def checked_array(estimator, X, **params):
     For inputs that are not data X, such as the hidden states given to
     ``inverse_transform``.
     """
+    params = _namespace_dtypes(X, params)
     with _checking(estimator, X):
         return check_array(X, estimator=estimator, **params)
+
+
+def _namespace_dtypes(X, params):
+    """``params`` with a NumPy ``dtype`` (or tuple of them) in the namespace of X,
+    which scikit-learn's checks want when X is a device array."""
+    dtype = params.get("dtype")
+    xp = ops(X)
+    if xp is np or dtype is None or isinstance(dtype, str):
+        return params
+    if not get_config()["array_api_dispatch"]:  # X becomes a NumPy array
+        return params
+    many = isinstance(dtype, tuple | list)
+    mapped = tuple(xp.dtype(d) for d in (dtype if many else (dtype,)))
+    return {**params, "dtype": mapped if many else mapped[0]}
 
 
 @contextlib.contextmanager
@@ -108,6 +186,8 @@ def astype(X, dtype, *, input_name="X"):
     float64 values beyond float32's range would reach a float32 model as
     infinity: they raise a ValueError instead.
     """
+    if ops(X) is not np:
+        return _astype(X, dtype)
     dtype = np.dtype(dtype)
     if X.dtype == dtype:
         return X
@@ -249,6 +329,7 @@ def check_unchanged(estimator, *, fitted, now, action="partial_fit"):
 def check_hidden(estimator, H, n_hidden):
     """Hidden states H (``inverse_transform``'s X), validated: ``n_hidden`` columns."""
     H = checked_array(estimator, H, dtype=(np.float64, np.float32))
+    check_namespace(estimator, H, "inverse_transform")
     if H.shape[1] != n_hidden:
         raise ValueError(
             f"X has {H.shape[1]} columns (hidden units), but this "
@@ -268,7 +349,7 @@ def check_visible_range(estimator, X, units=None):
     if (X.nnz if sp.issparse(X) else X.size) == 0:
         return
     lo, hi = _outofcore.value_range(X)
-    slack = 16 * np.finfo(X.dtype).eps
+    slack = 16 * np.finfo(np.float32 if "32" in str(X.dtype) else np.float64).eps
     if lo < -slack or hi > 1 + slack:
         warnings.warn(
             f"{type(estimator).__name__} with visible_units='bernoulli' expects "

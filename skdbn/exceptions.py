@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 __all__ = [
     "CSVFormatError",
     "CollapseWarning",
+    "DeviceError",
     "DivergenceError",
     "MaxIterationsWarning",
     "ModelVersionWarning",
@@ -40,6 +41,29 @@ class _WithFields:
         super().__init__(message)
         for name in self._fields:
             setattr(self, name, fields.get(name))
+
+
+class DeviceError(_WithFields, ValueError):
+    """Data of one array namespace or device given to a model of another, or a
+    method that runs on NumPy arrays only called on a model fitted on a device.
+
+    The first is scikit-learn's "must use the same namespace and the same
+    device" error; both say to move the data or the model
+    (:func:`skdbn.to_device`).
+
+    Attributes
+    ----------
+    estimator : str
+        Class name of the estimator.
+    method : str
+        The method called (``'predict'``, ``'estimate_log_partition'``...).
+    fitted : str
+        The namespace and device of the fitted arrays (``'torch on cuda:0'``).
+    given : str or None
+        Those of the data passed, when they differ.
+    """
+
+    _fields = ("estimator", "method", "fitted", "given")
 
 
 class DivergenceError(_WithFields, ValueError):

@@ -276,13 +276,22 @@ def save(
     Notes
     -----
     The file is written whole or not at all: an existing file at ``path`` is
-    replaced only once the new one is complete. The versions of skdbn and
-    scikit-learn are stored with the model, for :func:`load` to compare.
+    replaced only once the new one is complete. A model fitted on PyTorch
+    tensors or another array library is written with NumPy arrays (its
+    sampling generator reseeded), so :func:`load` gives a NumPy model:
+    ``skdbn.to_device(model, like=X)`` moves it back to X's device. The
+    versions of skdbn and scikit-learn are stored with the model, for
+    :func:`load` to compare.
     """
     import sklearn
 
     from . import __version__
+    from ._backend import on_device, to_device
 
+    # Device arrays (torch, CuPy...) are written as NumPy arrays: skops trusts
+    # no tensor, and load gives a NumPy model (skdbn.to_device moves it back).
+    if on_device(model):
+        model = to_device(model)
     envelope = {
         "format": _FORMAT,
         "format_version": _FORMAT_VERSION,

@@ -1,5 +1,11 @@
 """Test-session setup."""
 
+import os
+
+# scikit-learn's array_api_dispatch needs SciPy's Array API support, which SciPy
+# reads from the environment when it is first imported: before anything else.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 import scipy.linalg  # noqa: F401  (load SciPy's BLAS before limiting it)

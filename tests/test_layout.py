@@ -17,6 +17,7 @@ PACKAGE = Path(skdbn.__file__).parent
 LAYERS = {
     "errors": ["skdbn.exceptions"],
     "core": [
+        "skdbn._backend",
         "skdbn._activations",
         "skdbn._random",
         "skdbn._linalg",

@@ -33,7 +33,13 @@ def _scaling_setup():
     return {"X": X[:1200], "y": y[:1200], "X_val": X[1200:]}
 
 
-SETUP = {"scaling": _scaling_setup}
+def _gpu_setup():
+    """gpu.rst runs on PyTorch's CPU build; skipped where PyTorch is absent."""
+    pytest.importorskip("torch")
+    return {}
+
+
+SETUP = {"scaling": _scaling_setup, "gpu": _gpu_setup}
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -20,10 +20,12 @@ from .. import (
     LogisticRegressionGD,
     RBMTransformer,
     on_epoch,
+    to_device,
 )
 from .._progress import Progress, planned_epochs, rbm_epochs
 from .._training import stop_after_interruption
 from ..io import save
+from ._device import device_data
 from ._files import check_output_folder, read_table
 from ._messages import (
     EXIT_DEGENERATE,
@@ -150,6 +152,12 @@ def _add_training_options(fit):
         help="BLAS threads (default: the BLAS library's own choice; 1 is often "
         "fastest for small data or on a busy machine)",
     )
+    fit.add_argument(
+        "--device",
+        choices=("cpu", "cuda", "mps"),
+        help="train on this PyTorch device (needs PyTorch and SCIPY_ARRAY_API=1); "
+        "the saved model is NumPy's either way",
+    )
 
 
 def run(args):
@@ -166,14 +174,17 @@ def run(args):
         + (f", target {table.target_name!r} ({task})" if task else ", no target"),
         file=sys.stderr,
     )
-    seconds = _train(
-        model,
-        table.data,
-        y,
-        total_epochs=planned_epochs(model, table.data.shape[0]),
-        quiet=args.quiet,
-        threads=args.threads,
-    )
+    X, context = device_data(args.device, table.data)
+    with context:
+        seconds = _train(
+            model,
+            X,
+            y,
+            total_epochs=planned_epochs(model, table.data.shape[0]),
+            quiet=args.quiet,
+            threads=args.threads,
+        )
+    model = to_device(model)  # NumPy again: scored and saved as usual
     untrained = _untrained_part(model, table.data.shape[0])
     if untrained is not None:
         # Ctrl-C before the model was whole: keep whatever file is at `output`.
@@ -266,9 +277,7 @@ def _name_features(model, table):
     columns of a data frame given to it in Python. skdbn reads CSV files
     without a data-frame library; the commands match columns by name
     themselves (:func:`._files.read_for_model`)."""
-    if not table.has_header or len(set(table.feature_names)) < len(
-        table.feature_names
-    ):
+    if not table.has_header or len(set(table.feature_names)) < len(table.feature_names):
         return
     first = model.steps[0][1]
     names = np.asarray(table.feature_names, dtype=object)
