@@ -390,3 +390,29 @@ def test_cli_device_without_pytorch_says_so(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(UsageError, match="needs PyTorch, which is not installed"):
         device_data("cuda", np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        RBMTransformer(n_components=8, n_iter=2, persistent=False),
+        DBNClassifier(hidden_layer_sizes=(8,), rbm_n_iter=2, max_iter=5),
+        DBNRegressor(hidden_layer_sizes=(8,), rbm_n_iter=2, max_iter=5),
+        LogisticRegressionGD(max_iter=5),
+    ],
+    ids=lambda est: type(est).__name__,
+)
+def test_sample_weights_flow_through_the_device(digits, est):
+    """Weights go to the device with the data; zero weights drop rows there too."""
+    X, y = digits[0][:120], digits[1][:120]
+    weights = np.resize([1.0, 0.0, 2.0], 120)
+    with dispatch():
+        fitted = sklearn.clone(est).set_params(random_state=0)
+        fitted.fit(_t(X), _t(y), sample_weight=_t(weights))
+    arrays = (
+        fitted.coefs_
+        if hasattr(fitted, "coefs_")
+        else [fitted.__dict__.get("coef_", fitted.__dict__.get("components_"))]
+    )
+    assert all(isinstance(W, torch.Tensor) for W in arrays)
+    assert all(bool(torch.isfinite(W).all()) for W in arrays)
