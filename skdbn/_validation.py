@@ -145,6 +145,8 @@ def _namespace_dtypes(X, params):
         return params
     many = isinstance(dtype, tuple | list)
     mapped = tuple(xp.dtype(d) for d in (dtype if many else (dtype,)))
+    if getattr(X.device, "type", None) == "mps":  # Apple's GPUs have no float64
+        mapped = tuple(d for d in mapped if d != xp.float64) or (xp.float32,)
     return {**params, "dtype": mapped if many else mapped[0]}
 
 
