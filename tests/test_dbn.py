@@ -932,7 +932,6 @@ def test_continuing_cannot_change_the_activation(digits):
     clf.set_params(warm_start=False).fit(X, y)  # a new model may
     assert clf._fitted_activation == "logistic"
 
-
 def test_score_is_the_mean_lower_bound_and_keeps_log_z_unknown(digits):
     from sklearn.base import clone
 
