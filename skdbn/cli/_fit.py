@@ -184,7 +184,8 @@ def run(args):
             quiet=args.quiet,
             threads=args.threads,
         )
-    model = to_device(model)  # NumPy again: scored and saved as usual
+    if args.device is not None:
+        model = to_device(model)  # NumPy again: scored and saved as usual
     untrained = _untrained_part(model, table.data.shape[0])
     if untrained is not None:
         # Ctrl-C before the model was whole: keep whatever file is at `output`.
