@@ -558,6 +558,8 @@ class _Mover:
         self.memo = {}
 
     def move(self, value, name=None):
+        if isinstance(value, type):  # a dtype such as np.float64, a class
+            return value
         key = id(value)
         if key in self.memo:
             return self.memo[key]
