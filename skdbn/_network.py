@@ -192,8 +192,10 @@ def penalty(coefs, alpha, l1_ratio):
     if alpha == 0:
         return 0.0
     xp = ops(coefs[0])
-    l1 = sum(float(xp.sum(xp.abs(W))) for W in coefs) if l1_ratio > 0 else 0.0
-    l2 = sum(float(xp.vdot(W, W)) for W in coefs) if l1_ratio < 1 else 0.0
+    # NumPy: Python floats; other backends: device scalars, read once per epoch.
+    scalar = float if xp is np else (lambda value: value)
+    l1 = sum(scalar(xp.sum(xp.abs(W))) for W in coefs) if l1_ratio > 0 else 0.0
+    l2 = sum(scalar(xp.vdot(W, W)) for W in coefs) if l1_ratio < 1 else 0.0
     return alpha * (l1_ratio * l1 + 0.5 * (1 - l1_ratio) * l2)
 
 
