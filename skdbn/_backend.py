@@ -25,13 +25,9 @@ The namespace is found with ``array_api_compat`` (public API only).
 
 import math
 
+import array_api_compat
 import numpy as np
 import scipy.sparse as sp
-
-try:  # array-api-compat is a dependency; guarded so NumPy-only use never needs it
-    import array_api_compat
-except ImportError:  # pragma: no cover
-    array_api_compat = None
 
 
 def is_numpy(a):
@@ -39,7 +35,7 @@ def is_numpy(a):
     everything the NumPy path handles."""
     if isinstance(a, np.ndarray | np.generic) or sp.issparse(a):
         return True
-    return array_api_compat is None or not array_api_compat.is_array_api_obj(a)
+    return not array_api_compat.is_array_api_obj(a)
 
 
 def ops(a):
