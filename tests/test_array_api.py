@@ -232,6 +232,9 @@ def test_mixed_namespaces_raise_scikit_learn_s_error(digits):
         with pytest.raises(DeviceError, match=r"must use the same namespace") as e:
             numpy_model.predict(_t(X))
         assert e.value.method == "predict" and e.value.fitted == "numpy on cpu"
+        assert e.value.given == "torch on cpu"
+        copy = pickle.loads(pickle.dumps(e.value))  # n_jobs workers send it back
+        assert (str(copy), copy.given) == (str(e.value), "torch on cpu")
         with pytest.raises(ValueError, match=r"LogisticRegressionGD.predict_proba\(\)"):
             torch_model.predict_proba(X)
     with pytest.raises(DeviceError, match="skdbn.to_device"):  # without dispatch
