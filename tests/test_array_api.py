@@ -6,7 +6,10 @@ states and uniforms, fits reach NumPy's accuracy, namespaces do not mix, and
 models move between devices and files. Tests on a GPU run only where CUDA is.
 """
 
+import os
 import pickle
+import subprocess
+import sys
 
 import joblib
 import numpy as np
@@ -372,6 +375,18 @@ def test_cli_fit_on_a_torch_device(tmp_path, digits, capsys, monkeypatch):
     monkeypatch.delenv("SCIPY_ARRAY_API")
     assert main(["fit", str(path), *options, "--device", "cpu"]) == 2
     assert "SCIPY_ARRAY_API=1" in capsys.readouterr().err
+    # The command itself restarts with the switch on.
+    env = {k: v for k, v in os.environ.items() if k != "SCIPY_ARRAY_API"}
+    args = ["fit", path, *options, "--device", "cpu", "-o", tmp_path / "re.skops"]
+    result = subprocess.run(
+        [sys.executable, "-m", "skdbn", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "training accuracy" in result.stdout and (tmp_path / "re.skops").exists()
     if not torch.cuda.is_available():
         assert main(["fit", str(path), *options, "--device", "cuda"]) == 2
         assert "no CUDA device" in capsys.readouterr().err

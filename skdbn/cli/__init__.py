@@ -26,7 +26,7 @@ import sys
 from .. import __version__
 from .._progress import Progress
 from ..exceptions import DivergenceError
-from . import _demo, _evaluate, _fit, _info, _predict, _sample
+from . import _demo, _device, _evaluate, _fit, _info, _predict, _sample
 from ._messages import (
     EXIT_DEGENERATE,
     EXIT_INTERRUPTED,
@@ -66,6 +66,8 @@ def main(argv=None):
     line, as in any argparse program."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None:  # the command line itself, not a call from Python
+        _device.restart_with_array_api(args)
     try:
         return args.run(args)
     except BrokenPipeError:  # e.g. `skdbn predict ... | head` (before OSError)

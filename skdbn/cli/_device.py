@@ -2,10 +2,26 @@
 
 import contextlib
 import os
+import sys
 
 import numpy as np
 
 from ._messages import UsageError
+
+
+def restart_with_array_api(args):
+    """Run this command line again, in a new Python with ``SCIPY_ARRAY_API=1``,
+    when ``--device`` needs it and it is not set: SciPy reads the switch once,
+    when it is first imported, so this process cannot turn it on. Returns only
+    when there is nothing to do; otherwise the new process replaces this one."""
+    if getattr(args, "device", None) is None:
+        return
+    if os.environ.get("SCIPY_ARRAY_API") == "1":
+        return
+    env = {**os.environ, "SCIPY_ARRAY_API": "1"}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", "skdbn", *sys.argv[1:]], env)
 
 
 def device_data(device, X):
@@ -33,7 +49,8 @@ def device_data(device, X):
     if os.environ.get("SCIPY_ARRAY_API") != "1":
         raise UsageError(
             f"--device {device} needs SciPy's Array API support, which SciPy reads "
-            "when it starts: run SCIPY_ARRAY_API=1 skdbn fit ..."
+            "when it starts: set SCIPY_ARRAY_API=1 before importing SciPy (the "
+            "skdbn command does so itself)."
         )
     import sklearn
 

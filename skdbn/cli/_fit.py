@@ -155,8 +155,8 @@ def _add_training_options(fit):
     fit.add_argument(
         "--device",
         choices=("cpu", "cuda", "mps"),
-        help="train on this PyTorch device (needs PyTorch and SCIPY_ARRAY_API=1); "
-        "the saved model is NumPy's either way",
+        help="train on this PyTorch device (needs PyTorch); the saved model is "
+        "NumPy's either way",
     )
 
 
