@@ -276,3 +276,130 @@ def test_load_idx_gzip_without_gz_name_and_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("SKDBN_DATA", "~/mnist")
     X, y = load_mnist()
     assert X.shape == (1, 784) and list(y) == [4]
+
+
+# The fast reader (NumPy's C parser, in blocks) and the checking reader (every
+# cell through Python's csv module) must agree: on a file the fast reader
+# reads, the same arrays; on every other, the checking reader decides.
+_VALID_CSV = [
+    ("a,b,y\n0.5,1,0\n1,2,1\n", {}),
+    ("a,b,y\n0.5,1,0\n1,2,1\n", {"target": "a"}),
+    ("a,b,y\n0.5,1,0\n1,2,1\n", {"target": None}),
+    ("1;2;cat\n3;4;dog\n", {}),
+    ("400,410,species\n0.5,0.7,high\n0.5,0.4,low\n0.5,0.7,high\n0.4,0.4,low\n", {}),
+    ("400,410,species\n0.5,0.7,high\n0.5,0.4,low\n0.5,0.7,high\n", {"header": "no"}),
+    ("1,2,3,high\n0.55,0.72,0.60,high\n0.51,0.42,0.64,low\n", {}),
+    ("1,2,a\n3,4,b\n5,6,c\n", {}),
+    ("a,id\n0,9007199254740993\n1,9007199254740992\n2,-9223372036854775808\n", {}),
+    ("a,id\n1,12345678901234567890\n2,3\n", {}),
+    ("a,y\n1,2.0\n2,-3.0\n", {}),
+    ("a,y\n1,1e300\n2,1.5\n", {}),
+    ("a,b,c,y\n1,2,3,yes\n4,5,6,no\n", {"columns": ["c", "a"]}),
+    ("a,b,c,y\n1,2,3,yes\n4,5,6,no\n", {"columns": [1, -2], "target": None}),
+    ("\ufeffa,b,y\r\n1,2,0\r\n\r\n3,4,1\r\n", {}),
+    ("a\tb\ty\n1\t2\tx\n3\t4\tz\n", {}),
+    ("a, b, y\n 1, 2 , x \n3 ,4,z\n", {}),
+    ('"a","b","y"\n"1","2","x"\n3,4,z\n', {}),
+    ("\n\na,b,y\n\n1,2,0\n3,4,1", {}),
+    ("y,a,b\n0,1,2\n1,3,4\n", {"target": 0}),
+    ("a,y,b,id\n0,1,2,u\n1,3,4,v\n", {"target": "y", "columns": ["b", "a"]}),
+    ("1,2,0\n3,4,1\n", {"target": "-1"}),
+    ("a,b,y\n1,2,é\n3,4,ü\n", {}),
+    ("a,b,y\n1,+2,0\n.5,4e-1,1\n", {}),
+    ("x\n1\n2\n", {"target": None}),
+]
+# Valid for the checking reader, beyond the fast one: it reads them itself.
+_CHECKED_ONLY_CSV = [
+    ('a,b,y\n1,2, "x"\n3,4,z\n', {}),
+    ("a,b,y\n1_0,2,0\n3,4,1\n", {}),
+    ("a,b,y\n1,2,0\n,,\n3,4,1\n", {}),
+    ("a,b\r1,2\r3,4\r", {}),
+    ("a,b,c\n1,2,3\n   \n4,5,6\n", {}),
+]
+_MALFORMED_CSV = [
+    ("a,b\n1,2\n3\n", -1),
+    ("a,b,c\n1,2,0\n1,oops,1\n", -1),
+    ("a,b,c\n1,,0\n", -1),
+    ("a,b,c\n1,inf,0\n", -1),
+    ("a,b,c\n1,2,0\n", "label"),
+    ("a,b,c\n1,2,0\n", 7),
+    ("", -1),
+    ("a,b,c\n", -1),
+    ("a,b,c\n1,2,3\n4,5,6,7\n", -1),
+    ("a,b,c\n1,2,nan\n", -1),
+    ("a,b,c\n1,2,\n", -1),
+    ("a,b,c\n1,2,3\n# note,5,6\n", -1),
+    ("a,b,c\n1,2,3\n4,5,6\n", {"columns": ["a", "d"]}),
+    ("a,b,c\n1,2,3\n4,5,6\n", {"columns": ["a", "c"]}),
+]
+
+
+def _both_readers(path, target=-1, header="auto", columns=None):
+    from skdbn.datasets import _csv
+
+    args = (path, target, header, None, columns)
+    fast = _csv._load_fast(*args, np.dtype(np.float64))
+    try:
+        checked, error = _csv._load_checked(*args), None
+    except CSVFormatError as exc:
+        checked, error = None, str(exc)
+    return fast, checked, error
+
+
+def _assert_same_bunch(fast, checked):
+    assert fast.keys() == checked.keys()
+    for key, value in checked.items():
+        if isinstance(value, np.ndarray):
+            assert fast[key].dtype == value.dtype, key
+            assert_array_equal(fast[key], value)
+        else:
+            assert fast[key] == value, key
+
+
+@pytest.mark.parametrize("text, kwargs", _VALID_CSV)
+@pytest.mark.parametrize("block_bytes", [None, 8])
+def test_fast_and_checking_readers_agree(
+    tmp_path, monkeypatch, text, kwargs, block_bytes
+):
+    from skdbn.datasets import _csv_reader
+
+    if block_bytes:  # a block per line or so: rows and labels across blocks
+        monkeypatch.setattr(_csv_reader, "BLOCK_BYTES", block_bytes)
+    fast, checked, error = _both_readers(_write(tmp_path, text), **kwargs)
+    assert error is None and fast is not None, "the fast reader reads it"
+    _assert_same_bunch(fast, checked)
+
+
+@pytest.mark.parametrize("text, kwargs", _CHECKED_ONLY_CSV)
+def test_checking_reader_reads_what_the_fast_reader_leaves(tmp_path, text, kwargs):
+    path = _write(tmp_path, text)
+    fast, checked, error = _both_readers(path, **kwargs)
+    assert fast is None and error is None
+    _assert_same_bunch(load_csv(path, **kwargs), checked)
+
+
+@pytest.mark.parametrize("text, target", _MALFORMED_CSV)
+def test_malformed_files_go_to_the_checking_reader(tmp_path, text, target):
+    kwargs = target if isinstance(target, dict) else {"target": target}
+    path = _write(tmp_path, text)
+    fast, checked, error = _both_readers(path, **kwargs)
+    assert fast is None and checked is None and str(path) in error
+    with pytest.raises(CSVFormatError) as info:
+        load_csv(path, **kwargs)
+    assert str(info.value) == error
+
+
+def test_load_csv_float32(tmp_path):
+    path = _write(tmp_path, "a,b,y\n0.1,1,0\n1,2,1\n")
+    X = load_csv(path, dtype=np.float32).data
+    assert X.dtype == np.float32
+    assert_array_equal(X, np.array([[0.1, 1], [1, 2]], dtype=np.float32))
+    # The checking reader converts to float32 too, and refuses an overflow.
+    assert (
+        load_csv(_write(tmp_path, "a,y\n1_0,0\n"), dtype=np.float32).data.dtype
+        == np.float32
+    )
+    with pytest.raises(CSVFormatError, match="beyond the range of float32"):
+        load_csv(_write(tmp_path, "a,y\n1e39,0\n1_0,1\n"), dtype=np.float32)
+    with pytest.raises(ValueError, match="float32 or float64"):
+        load_csv(path, dtype=np.int64)

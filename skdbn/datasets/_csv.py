@@ -208,7 +208,14 @@ def _column_indices(columns, names, has_header, t, path):
 
 
 def load_csv(
-    path, *, target=-1, header="auto", delimiter=None, columns=None, return_X_y=False
+    path,
+    *,
+    target=-1,
+    header="auto",
+    delimiter=None,
+    columns=None,
+    dtype=np.float64,
+    return_X_y=False,
 ):
     """Read a CSV file of numeric features and a target column.
 
@@ -216,6 +223,13 @@ def load_csv(
     target in the last column. Every row must have the same number of fields and
     every feature cell must be a finite number; otherwise a
     :class:`CSVFormatError` names the line and the column to fix.
+
+    The numbers are read by NumPy's parser in C, a few megabytes of text at a
+    time, straight into an array of ``dtype``: memory is the array's size plus
+    a few tens of megabytes. The header and the delimiter are decided from the
+    first lines. A file the fast reader cannot read exactly (a malformed row, a
+    text cell in quotes) is read again by a checking reader in Python, which
+    names the first bad line and column.
 
     Parameters
     ----------
@@ -237,13 +251,15 @@ def load_csv(
         The feature columns to read, in this order: header names or 0-based
         indices (other columns are not read). None reads every column but the
         target.
+    dtype : {np.float64, np.float32}, default=np.float64
+        The features' dtype; float32 halves the memory.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
     Returns
     -------
     data : Bunch
-        ``data`` (float64 array of shape (n_samples, n_features)), ``target``
+        ``data`` (array of shape (n_samples, n_features) and ``dtype``), ``target``
         (int64 when every value is a whole number, floats for other numbers,
         strings otherwise, integers beyond int64 included; None without a
         target), ``feature_names``,
@@ -270,6 +286,62 @@ def load_csv(
     ((2, 2), ['x1', 'x2'], ['yes', 'no'])
     """
     path = Path(path)
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
+    bunch = _load_fast(path, target, header, delimiter, columns, dtype)
+    if bunch is None:
+        bunch = _load_checked(path, target, header, delimiter, columns)
+        bunch.data = _as_dtype(bunch.data, dtype, path)
+    return (bunch.data, bunch.target) if return_X_y else bunch
+
+
+def _load_fast(path, target, header, delimiter, columns, dtype, progress=None):
+    """:func:`load_csv` by the C parser; None where the checking reader must
+    decide (or word the error)."""
+    from . import _csv_reader
+
+    try:
+        layout = _csv_reader.open_layout(
+            path, target=target, header=header, delimiter=delimiter, columns=columns
+        )
+        X, cells = _csv_reader.read_all(layout, dtype, progress)
+        y = None if cells is None else _csv_reader.parse_target(cells, layout)
+    except _csv_reader.FastPathError:
+        return None
+    return _bunch(X, y, layout.names, layout.columns, layout.target_column, layout)
+
+
+def _bunch(X, y, names, columns, t, info):
+    """The Bunch :func:`load_csv` returns; ``info`` has n_columns, has_header
+    and path."""
+    return Bunch(
+        data=X,
+        target=y,
+        feature_names=[names[j] for j in columns],
+        target_name=None if t is None else names[t],
+        target_column=t,
+        n_columns=info.n_columns,
+        has_header=info.has_header,
+        path=Path(info.path),
+    )
+
+
+def _as_dtype(X, dtype, path):
+    if X.dtype == dtype:
+        return X
+    with np.errstate(over="ignore"):
+        X = X.astype(dtype)
+    if not np.isfinite(X).all():
+        raise CSVFormatError(
+            f"{path} holds values beyond the range of {dtype}; read it as float64."
+        )
+    return X
+
+
+def _load_checked(path, target, header, delimiter, columns):
+    """The checking reader: every cell as text, then converted; its errors
+    name the line and the column."""
     rows, has_header = _open_table(path, header, delimiter, target=target)
     first_line, first = rows[0]
     n_columns = len(first)
@@ -291,18 +363,8 @@ def load_csv(
     cells = [[row[j] for j in columns] for _, row in data_rows]
     X = _to_float(cells, data_rows, columns, names, path, first_line)
     y = None if t is None else _read_target(data_rows, t, names, path)
-    if return_X_y:
-        return X, y
-    return Bunch(
-        data=X,
-        target=y,
-        feature_names=[names[j] for j in columns],
-        target_name=None if t is None else names[t],
-        target_column=t,
-        n_columns=n_columns,
-        has_header=has_header,
-        path=path,
-    )
+    info = Bunch(n_columns=n_columns, has_header=has_header, path=path)
+    return _bunch(X, y, names, columns, t, info)
 
 
 def _check_rectangular(data_rows, n_columns, first_line, path):
