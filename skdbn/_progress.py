@@ -21,10 +21,12 @@ class Progress:
     """
 
     def __init__(self, total, *, enabled=True, file=None):
+        # total None: not known yet (a conversion pass comes first, set_total)
         self.file = file or sys.stderr
         self.total, self.enabled = total, enabled
         self.stage, self.bar, self.epochs = None, None, 0
-        if enabled and total > 0:
+        self.read, self.reading_what = None, "reading"
+        if enabled and (total is None or total > 0):
             try:
                 from tqdm.auto import tqdm
             except ImportError:  # pragma: no cover - tqdm is a dependency
@@ -33,6 +35,29 @@ class Progress:
                 self.bar = tqdm(
                     total=total, unit="epoch", file=self.file, dynamic_ncols=True
                 )
+
+    def reading(self, rows, nbytes, seconds):
+        """Show a conversion pass's rows read and speed on the bar, before its
+        epochs; without tqdm, one line when :meth:`set_total` ends the pass."""
+        self.read = (rows, nbytes, seconds)
+        if self.bar is not None:
+            self.bar.set_description(self.reading_what)
+            speed = nbytes / 2**20 / max(seconds, 1e-9)
+            self.bar.set_postfix({"rows": rows, "MB/s": f"{speed:.1f}"})
+
+    def set_total(self, total):
+        """The epochs the fit will run, once a conversion pass knows the rows."""
+        self.total = total
+        if self.read is not None and self.enabled and self.bar is None:
+            rows, nbytes, seconds = self.read
+            print(
+                f"{self.reading_what}: {rows} rows, "
+                f"{nbytes / 2**20 / max(seconds, 1e-9):.1f} MB/s",
+                file=self.file,
+            )
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.refresh()
 
     def __call__(self, event):
         self.epochs += 1

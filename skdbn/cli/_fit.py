@@ -25,8 +25,9 @@ from .. import (
 from .._progress import Progress, planned_epochs, rbm_epochs
 from .._training import stop_after_interruption
 from ..io import save
+from ._cache import install_scaler, memory_size, prescaled, training_table
 from ._device import device_data
-from ._files import check_output_folder, read_table
+from ._files import check_output_folder
 from ._messages import (
     EXIT_DEGENERATE,
     EXIT_INTERRUPTED,
@@ -79,6 +80,7 @@ def add_parser(subparsers):
     add_csv_options(fit)
     _add_model_options(fit)
     _add_training_options(fit)
+    _add_cache_options(fit)
     fit.add_argument("--quiet", action="store_true", help="no progress bar")
     fit.set_defaults(run=run)
 
@@ -160,14 +162,34 @@ def _add_training_options(fit):
     )
 
 
+def _add_cache_options(fit):
+    """Files larger than memory: the float32 cache (see ``_cache``)."""
+    fit.add_argument(
+        "--memory-limit",
+        type=memory_size,
+        metavar="SIZE",
+        help="train from a float32 cache of the CSV, memory-mapped, when its "
+        "table as float64 would exceed SIZE (e.g. 2G; default: a quarter of the "
+        "available memory)",
+    )
+    fit.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="folder of the cache (default: the CSV's folder)",
+    )
+    fit.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="convert a large CSV to a temporary file, removed after the run",
+    )
+
+
 def run(args):
     output = Path(args.output or Path(args.data).with_suffix(".skops").name)
     check_output_folder(output)
-    table = read_table(
-        args.data, header=args.header, target=None if args.no_target else args.target
-    )
+    table = training_table(args)
     task = _checked_task(table, args)
-    model = _build_model(args, task, table.data.shape[1])
+    model = prescaled(_build_model(args, task, table.data.shape[1]), table)
     y = None if task is None else table.target
     print(
         f"{table.path.name}: {table.data.shape[0]} rows, {table.data.shape[1]} features"
@@ -183,6 +205,7 @@ def run(args):
             total_epochs=planned_epochs(model, table.data.shape[0]),
             quiet=args.quiet,
             threads=args.threads,
+            progress=table.progress,
         )
     if args.device is not None:
         model = to_device(model)  # NumPy again: scored and saved as usual
@@ -208,6 +231,7 @@ def run(args):
             file=sys.stderr,
         )
         return EXIT_DEGENERATE
+    install_scaler(model, table)
     _name_features(model, table)
     save(model, output, metadata=metadata)
     _report(args, model, table, task, metadata, seconds, output)
@@ -302,9 +326,13 @@ def _report(args, model, table, task, metadata, seconds, output):
     print(f"saved      {output}")
 
 
-def _train(model, X, y, *, total_epochs, quiet, threads=None):
-    """Fit with a progress bar; warnings are collected and shown after it."""
-    progress = Progress(total_epochs, enabled=not quiet)
+def _train(model, X, y, *, total_epochs, quiet, threads=None, progress=None):
+    """Fit with a progress bar (``progress``: one that showed the conversion
+    pass); warnings are collected and shown after it."""
+    if progress is None:
+        progress = Progress(total_epochs, enabled=not quiet)
+    else:
+        progress.set_total(total_epochs)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -1,0 +1,139 @@
+"""``skdbn fit`` on files larger than memory: the float32 cache of a CSV.
+
+``--memory-limit 0`` sends these small files down the path of large ones.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_digits
+
+from skdbn.cli import _cache, main
+from skdbn.datasets import _csv_reader
+from skdbn.io import load
+
+FAST = ["--layers", "16", "--pretrain-epochs", "1", "--epochs", "3", "--quiet"]
+
+
+def _write_digits(path, n=300):
+    X, y = load_digits(return_X_y=True)
+    lines = [",".join(f"p{j}" for j in range(64)) + ",digit"]
+    rows = zip(X[:n].astype(int), y[:n], strict=True)
+    lines += [",".join(map(str, r)) + f",{d}" for r, d in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _fit(tmp_path, data, *extra, cache=True):
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir(exist_ok=True)
+    argv = ["fit", str(data), "-o", str(tmp_path / "m.skops"), "--memory-limit", "0"]
+    argv += ["--cache-dir", str(cache_dir), *FAST, *extra]
+    return main(argv), cache_dir
+
+
+def _files(folder):
+    return sorted(p.name for p in folder.iterdir())
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_large_file_trains_from_a_float32_map_and_reuses_it(tmp_path, capsys):
+    data = _write_digits(tmp_path / "d.csv")
+    code, cache_dir = _fit(tmp_path, data)
+    assert code == 0
+    names = _files(cache_dir)
+    assert [n.rsplit(".", 1)[-1] for n in names] == ["json", "npy", "npz"]
+    npy = next(cache_dir.glob("*.npy"))
+    X = np.load(npy, mmap_mode="r")
+    assert X.dtype == np.float32 and X.shape == (300, 64)
+    assert X.min() == 0 and X.max() == 1  # scaled in the same pass (min-max)
+    model, meta = load(tmp_path / "m.skops", return_metadata=True)
+    raw = load_digits().data[:300]
+    assert_allclose(model[0].transform(raw), X, atol=1e-6)  # the scaler is saved
+    assert meta["feature_names"][0] == "p0" and meta["n_samples"] == 300
+    assert meta["training_score"] > 0.5
+    stamp = npy.stat().st_mtime_ns
+    assert _fit(tmp_path, data)[0] == 0
+    assert npy.stat().st_mtime_ns == stamp  # reused, not rewritten
+    assert _files(cache_dir) == names
+    model2 = load(tmp_path / "m.skops")
+    assert (model2.predict(raw) == model.predict(raw)).all()
+
+
+def test_cache_follows_the_file_and_the_options(tmp_path):
+    data = _write_digits(tmp_path / "d.csv")
+    _, cache_dir = _fit(tmp_path, data)
+    first = _files(cache_dir)
+    _write_digits(data, n=310)  # the file changed: converted again, same names
+    assert _fit(tmp_path, data)[0] == 0
+    assert _files(cache_dir) == first
+    meta = json.loads(next(cache_dir.glob("*.json")).read_text())
+    assert meta["shape"] == [310, 64]
+    # Other options, another cache (standard scaling: its own statistics).
+    assert _fit(tmp_path, data, "--scale", "standard")[0] == 0
+    assert len(_files(cache_dir)) == 6
+    X = np.load(sorted(cache_dir.glob("*.npy"))[0], mmap_mode="r")
+    assert X.shape == (310, 64)
+    assert _fit(tmp_path, data, "--scale", "none", "--allow-degenerate")[0] == 0
+    assert len(_files(cache_dir)) == 8  # json and npy; no scaler
+
+
+def test_interrupted_conversion_leaves_nothing_trusted(tmp_path, monkeypatch, capsys):
+    data = _write_digits(tmp_path / "d.csv")
+    monkeypatch.setattr(_csv_reader, "BLOCK_BYTES", 2048)
+    calls = []
+    parse = _csv_reader.parse_block
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return parse(*args)
+
+    monkeypatch.setattr(_csv_reader, "parse_block", interrupted)
+    code, cache_dir = _fit(tmp_path, data)
+    assert code == 130 and _files(cache_dir) == []  # no temporary file either
+    # Killed after the features were renamed, before the metadata: not trusted.
+    monkeypatch.setattr(_csv_reader, "parse_block", parse)
+    monkeypatch.setattr(_cache, "_save_scaler", _raises)
+    assert _fit(tmp_path, data)[0] == 130
+    assert [n.rsplit(".", 1)[-1] for n in _files(cache_dir)] == ["npy"]
+    monkeypatch.undo()
+    assert _fit(tmp_path, data)[0] == 0
+    meta = json.loads(next(cache_dir.glob("*.json")).read_text())
+    assert meta["shape"] == [300, 64]
+
+
+def _raises(*args):
+    raise KeyboardInterrupt
+
+
+def test_no_cache_leaves_no_file_and_small_files_stay_in_memory(tmp_path):
+    data = _write_digits(tmp_path / "d.csv")
+    code, cache_dir = _fit(tmp_path, data, "--no-cache")
+    assert code == 0 and _files(cache_dir) == []
+    assert load(tmp_path / "m.skops")[0].data_min_.dtype == np.float32
+    argv = ["fit", str(data), "-o", str(tmp_path / "m.skops"), *FAST]
+    assert main([*argv, "--cache-dir", str(cache_dir)]) == 0
+    assert _files(cache_dir) == []  # in memory, as before: float64
+    assert load(tmp_path / "m.skops")[0].data_min_.dtype == np.float64
+
+
+def test_cache_errors_are_the_checking_readers(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,y\n" + "1,2,0\n" * 50 + "1,x,1\n")
+    code, cache_dir = _fit(tmp_path, bad)
+    assert code == 2 and _files(cache_dir) == []
+    assert "bad.csv, line 52, column 2 ('b'): 'x' is not a number" in (
+        capsys.readouterr().err
+    )
+    missing = ["fit", str(bad), "--memory-limit", "0", "--cache-dir", "nope"]
+    assert main(missing) == 2
+    assert "--cache-dir nope: no such folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, size", [("0", 0), ("2G", 2 * 2**30), ("1.5k", 1536)])
+def test_memory_limit_values(text, size):
+    assert _cache.memory_size(text) == size
