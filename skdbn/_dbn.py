@@ -127,6 +127,12 @@ class PretrainingMixin(SampleWeightMixin):
         the interrupted one then keep their initial weights (a warning says so,
         ending with ``then``, what the caller skips as well).
         """
+        with _outofcore.spill_folder(X) as folder:
+            return self._pretrain_layers(X, rng, then, folder, sample_weight)
+
+    def _pretrain_layers(self, X, rng, then, folder, sample_weight):
+        """:meth:`_pretrain`; a layer's output goes to a memory-mapped file in
+        ``folder`` when one is given (X is memory-mapped), else to memory."""
         rbms, interrupted = [], False
         H = X
         sizes = check_layer_sizes(self.hidden_layer_sizes)
@@ -151,7 +157,9 @@ class PretrainingMixin(SampleWeightMixin):
             rbm._store(trainer, monitored=False)
             rbm.n_features_in_ = H.shape[1]
             rbms.append(rbm)
-            if layer + 1 < len(sizes):  # the next layer's data
+            if layer + 1 < len(sizes) and folder is not None:  # the next layer's data
+                H = _outofcore.map_rows_to_file(rbm._hidden_probs, H, n_units, folder)
+            elif layer + 1 < len(sizes):
                 H = rbm._hidden_probs(H)
         return rbms, interrupted
 

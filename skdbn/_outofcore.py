@@ -16,6 +16,8 @@ discard the user's private changes.
 
 import contextlib
 import mmap
+import os
+import tempfile
 
 import numpy as np
 import scipy.sparse as sp
@@ -188,3 +190,41 @@ def value_range(X):
     for block in row_blocks(X):
         lo, hi = min(lo, block.min()), max(hi, block.max())
     return lo, hi
+
+
+def is_mapped(X):
+    """Whether X is memory-mapped from a file (see :func:`file_mapping`)."""
+    return file_mapping(X) is not None
+
+
+@contextlib.contextmanager
+def spill_folder(X):
+    """A temporary folder for arrays derived from a memory-mapped X (None for
+    other X), removed on exit: data that did not fit in memory gives derived
+    data (a DBN's next layer) that may not fit either."""
+    if not is_mapped(X):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="skdbn-") as folder:
+        yield folder
+
+
+def map_rows_to_file(func, X, n_cols, folder):
+    """``func(block)`` of each row block of X, written to a memory-mapped
+    ``.npy`` file in ``folder``: resident memory stays at a block's size.
+
+    The pages written are released after each block (the page cache keeps
+    them, and writes them back to the file).
+    """
+    fd, path = tempfile.mkstemp(suffix=".npy", dir=folder)
+    os.close(fd)
+    out = np.lib.format.open_memmap(
+        path, mode="w+", dtype=X.dtype, shape=(X.shape[0], n_cols)
+    )
+    mapping, start = file_mapping(out), 0
+    for block in row_blocks(X):
+        stop = start + block.shape[0]
+        out[start:stop] = func(block)
+        release(mapping)
+        start = stop
+    return out

@@ -3,6 +3,7 @@
 import sys
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -329,3 +330,26 @@ def test_duplicate_sparse_entries_are_summed_before_the_checks():
         same = RBMTransformer(n_components=2, n_iter=2, random_state=0).fit(canonical)
     assert_array_equal(rbm.components_, same.components_)
     assert not X.has_canonical_format  # the caller's matrix is left as it was
+
+
+def test_dbn_layers_of_a_memmap_are_spilled_to_a_file(tmp_path, digits, monkeypatch):
+    """A DBN pre-trained on a memory-mapped X keeps each next layer's data in
+    a temporary memory-mapped file (removed after), not in memory, and trains
+    the same model."""
+    from skdbn import _outofcore
+
+    X, y = digits
+    spilled = []
+    to_file = _outofcore.map_rows_to_file
+
+    def spy(func, H, n_cols, folder):
+        out = to_file(func, H, n_cols, folder)
+        spilled.append((out.filename, file_mapping(out) is not None, out.shape))
+        return out
+
+    monkeypatch.setattr(_outofcore, "map_rows_to_file", spy)
+    make = lambda: DBNTransformer((24, 8), rbm_n_iter=2, random_state=0)  # noqa: E731
+    in_memory, from_file = make().fit(X), make().fit(to_memmap(tmp_path / "X.npy", X))
+    assert [(mapped, shape) for _, mapped, shape in spilled] == [(True, (len(X), 24))]
+    assert not Path(spilled[0][0]).exists()  # the temporary folder is gone
+    np.testing.assert_array_equal(in_memory.transform(X), from_file.transform(X))
