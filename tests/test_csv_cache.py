@@ -137,3 +137,39 @@ def test_cache_errors_are_the_checking_readers(tmp_path, capsys):
 @pytest.mark.parametrize("text, size", [("0", 0), ("2G", 2 * 2**30), ("1.5k", 1536)])
 def test_memory_limit_values(text, size):
     assert _cache.memory_size(text) == size
+
+
+def test_predict_streams_blocks_and_writes_as_it_goes(tmp_path, monkeypatch, capsys):
+    from skdbn.cli import _files
+
+    data = _write_digits(tmp_path / "d.csv")
+    argv = ["fit", str(data), "-o", str(tmp_path / "m.skops"), *FAST]
+    assert main(argv) == 0
+    model = str(tmp_path / "m.skops")
+    outputs = {}
+    for block_bytes in (None, 1000):  # one block; blocks of about 4 rows
+        if block_bytes:
+            monkeypatch.setattr(_files, "STREAM_BYTES", block_bytes)
+        for extra in ([], ["--proba"]):
+            out = tmp_path / f"p{block_bytes}{len(extra)}.csv"
+            assert main(["predict", model, str(data), "-o", str(out), *extra]) == 0
+            outputs[block_bytes, len(extra)] = out.read_text()
+    assert outputs[None, 0] == outputs[1000, 0]
+    # Probabilities: a product over 4 rows may round its last bit differently.
+    proba = [
+        np.loadtxt(outputs[b, 1].splitlines()[1:], delimiter=",") for b in (None, 1000)
+    ]
+    assert_allclose(*proba, rtol=1e-12)
+    assert outputs[None, 0].count("\n") == 301
+    assert "wrote 300 rows" in capsys.readouterr().err
+    # A bad line in a later block: the checking reader's error, and no file.
+    lines = data.read_text().splitlines()
+    lines[250] = lines[250].replace(",", ",x", 1)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "bad_pred.csv"
+    assert main(["predict", model, str(bad), "-o", str(out)]) == 2
+    assert "bad.csv, line 251, column 2 ('p1'): 'x0' is not a number" in (
+        capsys.readouterr().err
+    )
+    assert not out.exists() and list(tmp_path.glob(".*.tmp")) == []

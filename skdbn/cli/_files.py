@@ -7,11 +7,15 @@ import sys
 import warnings
 from pathlib import Path
 
-from ..datasets import load_csv
+import numpy as np
+
+from ..datasets import _csv_reader, load_csv
 from ..datasets._csv import peek_columns
 from ..exceptions import CSVFormatError, UntrustedModelError
 from ..io import load
 from ._messages import UsageError, print_warnings, short
+
+STREAM_BYTES = 64 * 2**20  # of CSV text per block read by table_blocks
 
 
 def read_table(path, *, header="auto", target=None, columns=None):
@@ -20,6 +24,33 @@ def read_table(path, *, header="auto", target=None, columns=None):
         return load_csv(path, target=target, header=header, columns=columns)
     except (FileNotFoundError, CSVFormatError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def table_blocks(path, *, header="auto", target=None, columns=None):
+    """:func:`read_table`'s features, in blocks of at most ``STREAM_BYTES`` of
+    the file, for commands that write each block's results before reading the
+    next (``predict`` on a file of any size). ``target`` is not read.
+
+    A generator: its errors (read_table's, naming the line) come when the
+    block that holds the bad line is reached; a file of one block is read
+    whole before the first block is given.
+    """
+    done = 0
+    try:
+        layout = _csv_reader.open_layout(
+            path, header=header, columns=columns, target=target
+        )
+        for X, _, _ in _csv_reader.iter_blocks(layout, np.float64, STREAM_BYTES):
+            if X.shape[0]:
+                yield X
+            done += X.shape[0]
+        if not done:
+            raise _csv_reader.FastPathError("no data rows")
+    except _csv_reader.FastPathError:
+        # The checking reader names the bad line, or reads the file itself.
+        table = read_table(path, header=header, target=target, columns=columns)
+        if done < table.data.shape[0]:
+            yield table.data[done:]
 
 
 def first_row(path, header):
@@ -72,20 +103,23 @@ def _named_features(meta):
     return names != [f"x{j}" for j in range(len(names))]
 
 
-def read_for_model(path, meta, *, need_target=False, header="auto"):
+def read_for_model(path, meta, *, need_target=False, header="auto", read=None):
     """Read a CSV for a fitted model: its feature columns, and the target column
     with ``need_target`` (predict never reads it, so it may be empty).
 
     With a header in the file and in the model's training file, columns are
     matched by name (in any order, other columns ignored); otherwise by position.
+    ``read`` reads the columns found (:func:`read_table`, the default, or
+    :func:`table_blocks`).
     """
+    read = read or read_table
     first, has_header = first_row(path, header)
     named = _named_features(meta)
     if named and header == "auto" and set(meta["feature_names"]) <= set(first):
         has_header = True  # the model's header, even one of numbers (400,410,...)
     if named and has_header:
-        return _read_by_name(path, meta, first, need_target)
-    return _read_by_position(path, meta, len(first), has_header, need_target)
+        return _read_by_name(path, meta, first, need_target, read)
+    return _read_by_position(path, meta, len(first), has_header, need_target, read)
 
 
 def _no_target(path, meta):
@@ -96,7 +130,7 @@ def _no_target(path, meta):
     )
 
 
-def _read_by_name(path, meta, first, need_target):
+def _read_by_name(path, meta, first, need_target, read):
     names, target = meta["feature_names"], meta["target_name"]
     missing = [name for name in names if name not in first]
     if missing:
@@ -107,12 +141,12 @@ def _read_by_name(path, meta, first, need_target):
         )
     if need_target and target not in first:
         raise _no_target(path, meta)
-    return read_table(
+    return read(
         path, header="yes", target=target if need_target else None, columns=names
     )
 
 
-def _read_by_position(path, meta, n_columns, has_header, need_target):
+def _read_by_position(path, meta, n_columns, has_header, need_target, read):
     n_features = len(meta["feature_names"])
     has_target = meta["target_name"] is not None
     header = "yes" if has_header else "no"
@@ -121,11 +155,11 @@ def _read_by_position(path, meta, n_columns, has_header, need_target):
         t = meta["target_column"]
         columns = [j for j in range(n_columns) if j != t]
         target = t if need_target else None
-        return read_table(path, header=header, target=target, columns=columns)
+        return read(path, header=header, target=target, columns=columns)
     if n_columns == n_features:
         if need_target:
             raise _no_target(path, meta)
-        return read_table(path, header=header, target=None)
+        return read(path, header=header, target=None)
     expected = f"{n_features}" + (
         f" (or {n_features + 1} with the target column {meta['target_name']!r})"
         if has_target
@@ -146,6 +180,23 @@ def columns_matched():
             "ignore", "X does not have valid feature names", UserWarning
         )
         yield
+
+
+@contextlib.contextmanager
+def output_file(path):
+    """A text handle on ``path`` (stdout for None or '-'), written to a
+    temporary file renamed at the end: an error or Ctrl-C half-way leaves
+    no file."""
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+    try:
+        with open(tmp, "w", newline="") as handle:
+            yield handle
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_csv(path, header, rows):

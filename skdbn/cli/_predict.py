@@ -1,5 +1,7 @@
 """``skdbn predict``: predict the rows of a CSV file with a model file."""
 
+import csv
+import itertools
 import sys
 
 from ._files import (
@@ -7,8 +9,9 @@ from ._files import (
     columns_matched,
     fmt,
     load_model,
+    output_file,
     read_for_model,
-    write_csv,
+    table_blocks,
 )
 from ._messages import EXIT_OK, UsageError
 from ._options import add_csv_options
@@ -31,29 +34,55 @@ def add_parser(subparsers):
 def run(args):
     check_output_folder(args.output)
     model, meta = load_model(args.model)
-    table = read_for_model(args.data, meta, header=args.header)
+    blocks = read_for_model(args.data, meta, header=args.header, read=table_blocks)
     with columns_matched():
-        header, rows = _results(model, meta, table, args.proba)
-    write_csv(args.output, header, rows)
+        n_rows = _write(args, model, meta, blocks)
     if args.output not in (None, "-"):
-        print(f"wrote {table.data.shape[0]} rows to {args.output}", file=sys.stderr)
+        print(f"wrote {n_rows} rows to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
-def _results(model, meta, table, proba):
-    """The output's header and its rows (formatted lazily, as they are written)."""
+def _write(args, model, meta, blocks):
+    """Predict block by block, writing each block's rows; the number of rows.
+
+    The first block (a whole file of up to 64 MB) is read and predicted before
+    anything is written, so its errors leave no output.
+    """
+    first = next(blocks)
+    header, results = _results(args, model, meta, first)
+    n_rows = 0
+    with output_file(args.output) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for X in itertools.chain([first], blocks):
+            writer.writerows(results(X, first=n_rows == 0))
+            n_rows += X.shape[0]
+    return n_rows
+
+
+def _results(args, model, meta, first):
+    """The output's header, and a function from a block of rows to its lines
+    (``first=True``: the block already predicted to make the header)."""
     if meta["task"] is None:
-        H = model.transform(table.data)
-        header = [f"h{j}" for j in range(H.shape[1])]
-        rows = ([fmt(v) for v in row] for row in H)
-    elif proba:
+        predict = model.transform
+    elif args.proba:
         if meta["task"] != "classification":
             raise UsageError("--proba needs a classifier; this model is a regressor.")
-        P = model.predict_proba(table.data)
-        header = [f"p({c})" for c in model.classes_]
-        rows = ([fmt(v) for v in row] for row in P)
+        predict = model.predict_proba
     else:
-        pred = model.predict(table.data)
+        predict = model.predict
+    out = predict(first)
+    if meta["task"] is None:
+        header = [f"h{j}" for j in range(out.shape[1])]
+    elif args.proba:
+        header = [f"p({c})" for c in model.classes_]
+    else:
         header = [meta["target_name"] or "prediction"]
-        rows = ([fmt(v)] for v in pred)
-    return header, rows
+
+    def results(X, first=False):
+        values = out if first else predict(X)
+        if values.ndim == 1:
+            return ([fmt(v)] for v in values)
+        return ([fmt(v) for v in row] for row in values)
+
+    return header, results
