@@ -173,3 +173,27 @@ def test_predict_streams_blocks_and_writes_as_it_goes(tmp_path, monkeypatch, cap
         capsys.readouterr().err
     )
     assert not out.exists() and list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_evaluate_reads_blocks(tmp_path, monkeypatch, capsys):
+    from skdbn.cli import _files
+
+    data = _write_digits(tmp_path / "d.csv")
+    for extra in ([], ["--no-target"]):
+        model = str(tmp_path / f"m{len(extra)}.skops")
+        assert main(["fit", str(data), "-o", model, *FAST, *extra]) == 0
+        capsys.readouterr()
+        printed = []
+        for block_bytes in (None, 1000):
+            if block_bytes:
+                monkeypatch.setattr(_files, "STREAM_BYTES", block_bytes)
+            assert main(["evaluate", model, str(data)]) == 0
+            printed.append(capsys.readouterr().out)
+        monkeypatch.undo()
+        assert printed[0] == printed[1]
+        assert "rows " in printed[0] and "300" in printed[0]
+    # A bad target cell: the checking reader's error.
+    bad = tmp_path / "bad.csv"
+    bad.write_text(data.read_text().replace(",3\n", ",\n", 1))
+    assert main(["evaluate", str(tmp_path / "m0.skops"), str(bad)]) == 2
+    assert "the target is empty" in capsys.readouterr().err

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._files import columns_matched, load_model, read_for_model
+from ._files import columns_matched, load_model, predicted_table
 from ._messages import EXIT_OK
 from ._options import add_csv_options
 
@@ -25,22 +25,25 @@ def run(args):
 
 def _evaluate(model, meta, args):
     if meta["task"] is None:
-        table = read_for_model(args.data, meta, header=args.header)
-        Xs = model[:-1].transform(table.data) if len(model) > 1 else table.data
-        est = model[-1]
-        error = np.mean(np.sum((est.inverse_transform(est.transform(Xs)) - Xs) ** 2, 1))
-        print(f"rows                  {table.data.shape[0]}")
-        print(f"reconstruction error  {error:.4f} (mean squared, summed over features)")
+        n_rows, errors, _ = predicted_table(
+            args.data, meta, lambda X: _squared_errors(model, X), header=args.header
+        )
+        print(f"rows                  {n_rows}")
+        print(
+            f"reconstruction error  {np.mean(errors):.4f} "
+            "(mean squared, summed over features)"
+        )
         return EXIT_OK
-    table = read_for_model(args.data, meta, need_target=True, header=args.header)
-    pred = model.predict(table.data)
+    _, pred, target = predicted_table(
+        args.data, meta, model.predict, need_target=True, header=args.header
+    )
     if meta["task"] == "classification":
         from sklearn.metrics import accuracy_score, classification_report
 
         y = (
-            table.target.astype(model.classes_.dtype)
-            if table.target.dtype.kind in "iuf"
-            else table.target
+            target.astype(model.classes_.dtype)
+            if target.dtype.kind in "iuf"
+            else target
         )
         print(f"rows      {len(y)}")
         print(f"accuracy  {accuracy_score(y, pred):.4f}\n")
@@ -52,7 +55,7 @@ def _evaluate(model, meta, args):
             root_mean_squared_error,
         )
 
-        y = table.target.astype(float)
+        y = target.astype(float)
         print(f"rows  {len(y)}")
         # scikit-learn warns and returns NaN for one row; say why instead.
         r2 = f"{r2_score(y, pred):.4f}" if len(y) > 1 else "undefined for one row"
@@ -60,3 +63,11 @@ def _evaluate(model, meta, args):
         print(f"MAE   {mean_absolute_error(y, pred):.4g}")
         print(f"RMSE  {root_mean_squared_error(y, pred):.4g}")
     return EXIT_OK
+
+
+def _squared_errors(model, X):
+    """Each row's squared reconstruction error, summed over features, of a
+    generative pipeline (a scaler, then an RBM or a DBN)."""
+    Xs = model[:-1].transform(X) if len(model) > 1 else X
+    est = model[-1]
+    return np.sum((est.inverse_transform(est.transform(Xs)) - Xs) ** 2, 1)

@@ -53,6 +53,38 @@ def table_blocks(path, *, header="auto", target=None, columns=None):
             yield table.data[done:]
 
 
+def predicted_table(path, meta, predict, *, need_target=False, header="auto"):
+    """``(rows, predict(X) of every row, target or None)`` of a CSV read for a
+    model (:func:`read_for_model`) in blocks: memory holds the results and the
+    target, not the table (``evaluate``). A file the fast reader cannot read
+    is read whole by :func:`read_table`, whose errors name the line."""
+
+    def blocks(path, *, header, target=None, columns=None):
+        layout = _csv_reader.open_layout(
+            path, header=header, columns=columns, target=target
+        )
+        return layout, _csv_reader.iter_blocks(layout, np.float64, STREAM_BYTES)
+
+    try:
+        layout, parts = read_for_model(
+            path, meta, need_target=need_target, header=header, read=blocks
+        )
+        results, cells = [], []
+        for X, block_cells, _ in parts:
+            if X.shape[0]:
+                results.append(predict(X))
+                cells.append(block_cells)
+        if not results:
+            raise _csv_reader.FastPathError("no data rows")
+        y = None
+        if need_target:
+            y = _csv_reader.parse_target(np.concatenate(cells), layout)
+        return sum(map(len, results)), np.concatenate(results), y
+    except _csv_reader.FastPathError:
+        table = read_for_model(path, meta, need_target=need_target, header=header)
+        return table.data.shape[0], predict(table.data), table.target
+
+
 def first_row(path, header):
     """``(first row's cells, has_header)``, without reading the numbers."""
     try:
