@@ -35,6 +35,8 @@ from sklearn.utils import Bunch
 from .._outofcore import row_blocks
 from .._progress import Progress
 from ..datasets import _csv_reader
+from ..datasets._csv import peek_columns
+from ..exceptions import CSVFormatError
 from ._files import read_table
 from ._messages import UsageError
 
@@ -98,13 +100,12 @@ def training_table(args):
     its ``progress`` is the bar that showed it, for training to go on with.
     """
     target = None if args.no_target else args.target
-    try:
-        layout = _csv_reader.open_layout(args.data, target=target, header=args.header)
-    except _csv_reader.FastPathError:
-        layout = None  # the checking reader decides, in memory
-    if layout is not None and is_large(args.data, layout.n_columns, args.memory_limit):
+    if _is_large(args):
         folder = _cache_folder(args)
         try:
+            layout = _csv_reader.open_layout(
+                args.data, target=target, header=args.header
+            )
             return _cached(layout, folder, _options(args, target), args.quiet)
         except _csv_reader.FastPathError:
             pass  # the checking reader names the bad line, or reads the file
@@ -114,6 +115,16 @@ def training_table(args):
     table = read_table(args.data, header=args.header, target=target)
     table.scaler = table.progress = None
     return table
+
+
+def _is_large(args):
+    """:func:`is_large` for ``fit``'s file, from its first row; False when
+    that cannot be read (the checking reader then says why)."""
+    try:
+        first, _ = peek_columns(args.data, header=args.header)
+    except (OSError, CSVFormatError):
+        return False
+    return is_large(args.data, len(first), args.memory_limit)
 
 
 def _options(args, target):
