@@ -64,7 +64,8 @@ def row_blocks(X, block_bytes=None, width=0, rows=None):
     ``width`` bounds the rows further so that a temporary of ``width`` columns
     per row also stays within ``block_bytes``. ``rows`` (an index array) takes
     those rows only, in that order: each block is then a copy. When X is
-    memory-mapped, its pages are released after each block.
+    memory-mapped, its pages are released after each block; a strided view of
+    a map (every 400th row) is gathered ``GATHER_ROWS`` rows at a time.
     """
     block_bytes = block_bytes or BLOCK_BYTES
     mapping = file_mapping(X)
@@ -79,6 +80,10 @@ def row_blocks(X, block_bytes=None, width=0, rows=None):
     row_bytes = itemsize * max(1, per_row, width)
     step = max(1, block_bytes // row_bytes)
     n = X.shape[0] if rows is None else len(rows)
+    if rows is None and mapping is not None and not X.flags.c_contiguous:
+        # Rows far apart in the file (X[::400]): a block of them would map a
+        # folio each at once; gather them a few at a time instead.
+        rows = np.arange(n)
     for start in range(0, n, step):
         if rows is None:
             yield X[start : start + step]

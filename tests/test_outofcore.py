@@ -353,3 +353,19 @@ def test_dbn_layers_of_a_memmap_are_spilled_to_a_file(tmp_path, digits, monkeypa
     assert [(mapped, shape) for _, mapped, shape in spilled] == [(True, (len(X), 24))]
     assert not Path(spilled[0][0]).exists()  # the temporary folder is gone
     np.testing.assert_array_equal(in_memory.transform(X), from_file.transform(X))
+
+
+def test_strided_view_of_a_memmap_is_gathered_a_few_rows_at_a_time(
+    tmp_path, digits, monkeypatch
+):
+    """Every 100th row of a map: gathered GATHER_ROWS at a time, with the
+    pages released after each group, not mapped all at once."""
+    from skdbn import _outofcore
+
+    X = digits[0]
+    view = to_memmap(tmp_path / "X.npy", X)[::100]
+    released = []
+    monkeypatch.setattr(_outofcore, "release", lambda m: released.append(m))
+    blocks = list(row_blocks(view))
+    np.testing.assert_array_equal(np.concatenate(blocks), X[::100])
+    assert len(released) >= len(X[::100]) // _outofcore.GATHER_ROWS
