@@ -197,3 +197,27 @@ def test_evaluate_reads_blocks(tmp_path, monkeypatch, capsys):
     bad.write_text(data.read_text().replace(",3\n", ",\n", 1))
     assert main(["evaluate", str(tmp_path / "m0.skops"), str(bad)]) == 2
     assert "the target is empty" in capsys.readouterr().err
+
+
+def test_conversion_progress_on_the_training_bar():
+    import io
+
+    from skdbn._progress import Progress
+
+    out = io.StringIO()
+    progress = Progress(None, file=out)
+    progress.reading_what = "reading big.csv"
+    progress.reading(5000, 50 * 2**20, 2.0)
+    progress.set_total(4)
+    assert progress.bar.total == 4
+    progress.close()
+    text = out.getvalue()
+    assert "reading big.csv" in text and "rows=5000" in text and "MB/s=25.0" in text
+    # Without a bar (no tqdm): one line when the conversion ends.
+    out = io.StringIO()
+    progress = Progress(None, file=out)
+    progress.bar.close()
+    progress.bar = None
+    progress.reading(7, 2**20, 1.0)
+    progress.set_total(3)
+    assert out.getvalue().endswith("reading: 7 rows, 1.0 MB/s\n")
