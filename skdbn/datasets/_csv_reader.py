@@ -80,8 +80,8 @@ def open_layout(path, *, target=-1, header="auto", delimiter=None, columns=None)
             columns = _csv._column_indices(columns, names, has_header, t, path)
     except (CSVFormatError, UnicodeDecodeError) as exc:
         raise FastPathError(str(exc)) from None
-    if not columns:
-        raise FastPathError("no feature column")
+    if not columns or len(set(columns)) < len(columns):
+        raise FastPathError("no feature column, or one twice")
     offset = _body_offset(path, rows[0][0], has_header)
     return Layout(
         path=path,
