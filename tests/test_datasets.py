@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_array_equal
 from sklearn.datasets import load_digits
 
@@ -404,3 +406,39 @@ def test_load_csv_float32(tmp_path):
         load_csv(_write(tmp_path, "a,y\n1e39,0\n1_0,1\n"), dtype=np.float32)
     with pytest.raises(ValueError, match="float32 or float64"):
         load_csv(path, dtype=np.int64)
+
+
+_CELLS = ["1", "-2.5", " 3", "1e3", "+.5", "inf", "nan", "", "x", '"4"', "1_0",
+          "0x1", ' "a"', "é", "7 ", "1e400", "a b"]  # fmt: skip
+_CELLS += ["0", "1", "2.5"] * 12  # mostly numbers: many files the fast reader reads
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    grid=st.lists(
+        st.lists(st.sampled_from(_CELLS), min_size=2, max_size=4),
+        min_size=1,
+        max_size=5,
+    ),
+    header=st.sampled_from(["auto", "yes", "no"]),
+    target=st.sampled_from([-1, 0, None, "1"]),
+)
+def test_fast_reader_never_disagrees_with_the_checking_reader(grid, header, target):
+    """Random small files of awkward cells: where the fast reader returns a
+    table, it is the checking reader's; elsewhere load_csv raises the checking
+    reader's error."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.csv"
+        path.write_text("".join(",".join(row) + "\n" for row in grid))
+        kwargs = {"header": header, "target": target}
+        fast, checked, error = _both_readers(path, **kwargs)
+        if fast is not None:
+            assert error is None
+            _assert_same_bunch(fast, checked)
+        elif error is not None:
+            with pytest.raises(CSVFormatError) as info:
+                load_csv(path, **kwargs)
+            assert str(info.value) == error

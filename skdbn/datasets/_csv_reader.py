@@ -14,6 +14,7 @@ correctly in Python.
 """
 
 import io
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -175,17 +176,23 @@ def _decoded(data):
 
 def _loadtxt(text, delimiter, dtype, usecols=None):
     try:
-        return np.loadtxt(
-            io.StringIO(text),
-            delimiter=delimiter,
-            comments=None,
-            quotechar='"',
-            dtype=dtype,
-            usecols=usecols,
-            ndmin=1 if dtype.names else 2,
-        )
+        with warnings.catch_warnings():  # a block of blank lines: no rows, no warning
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data")
+            return _loadtxt_quiet(text, delimiter, dtype, usecols)
     except ValueError as exc:
         raise FastPathError(str(exc)) from None
+
+
+def _loadtxt_quiet(text, delimiter, dtype, usecols):
+    return np.loadtxt(
+        io.StringIO(text),
+        delimiter=delimiter,
+        comments=None,
+        quotechar='"',
+        dtype=dtype,
+        usecols=usecols,
+        ndmin=1 if dtype.names else 2,
+    )
 
 
 def _stripped(cells):
