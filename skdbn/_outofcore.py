@@ -210,8 +210,25 @@ def spill_folder(X):
     if not is_mapped(X):
         yield None
         return
-    with tempfile.TemporaryDirectory(prefix="skdbn-") as folder:
+    # Beside X's file when it can be written there: TMPDIR may be memory (tmpfs).
+    # ignore_cleanup_errors: Windows cannot remove a file that is still mapped.
+    folder = os.path.dirname(_filename(X) or "") or None
+    if folder is not None and not os.access(folder, os.W_OK):
+        folder = None
+    with tempfile.TemporaryDirectory(
+        dir=folder, prefix="skdbn-", ignore_cleanup_errors=True
+    ) as folder:
         yield folder
+
+
+def _filename(X):
+    """The file of the ``numpy.memmap`` behind X, or None."""
+    base = X
+    while base is not None:
+        if isinstance(base, np.memmap) and base.filename:
+            return base.filename
+        base = getattr(base, "base", None)
+    return None
 
 
 def map_rows_to_file(func, X, n_cols, folder):

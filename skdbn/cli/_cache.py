@@ -142,9 +142,10 @@ def _cache_folder(args):
     folder (removed once its files are mapped)."""
     if args.cache_dir is not None and not Path(args.cache_dir).is_dir():
         raise UsageError(f"--cache-dir {args.cache_dir}: no such folder.")
-    if args.no_cache:
-        return Path(tempfile.mkdtemp(prefix="skdbn-", dir=args.cache_dir))
-    return Path(args.cache_dir or Path(args.data).resolve().parent)
+    folder = Path(args.cache_dir or Path(args.data).resolve().parent)
+    if args.no_cache:  # on disk beside the CSV: /tmp may be memory (tmpfs)
+        return Path(tempfile.mkdtemp(prefix=".skdbn-", dir=folder))
+    return folder
 
 
 def cache_paths(csv_path, folder, options):
