@@ -338,7 +338,10 @@ _MALFORMED_CSV = [
 
 
 def _both_readers(path, target=-1, header="auto", columns=None):
+    """The fast reader's table (or None), the checking reader's table and
+    error, after checking that the one-pass diagnosis finds that error."""
     from skdbn.datasets import _csv
+    from skdbn.datasets._csv_check import check_csv
 
     args = (path, target, header, None, columns)
     fast = _csv._load_fast(*args, np.dtype(np.float64))
@@ -346,6 +349,13 @@ def _both_readers(path, target=-1, header="auto", columns=None):
         checked, error = _csv._load_checked(*args), None
     except CSVFormatError as exc:
         checked, error = None, str(exc)
+    # The diagnosis in one bounded pass finds the same error (or none).
+    try:
+        check_csv(path, target=target, header=header, columns=columns)
+        streamed = None
+    except CSVFormatError as exc:
+        streamed = str(exc)
+    assert streamed == error
     return fast, checked, error
 
 
@@ -442,3 +452,21 @@ def test_fast_reader_never_disagrees_with_the_checking_reader(grid, header, targ
             with pytest.raises(CSVFormatError) as info:
                 load_csv(path, **kwargs)
             assert str(info.value) == error
+
+
+@pytest.mark.parametrize("bad", ["feature", "target", "both", "ragged"])
+def test_one_pass_diagnosis_across_its_blocks(tmp_path, monkeypatch, bad):
+    from skdbn.datasets import _csv_check
+
+    monkeypatch.setattr(_csv_check, "_BLOCK_ROWS", 4)
+    rows = [f"{i},{i % 3},{i % 2}" for i in range(50)]
+    if bad in ("feature", "both"):
+        rows[30] = "30,x,0"
+    if bad in ("target", "both"):
+        rows[10] = "10,1,"
+    if bad == "ragged":
+        rows[40] = "40,1"
+        rows[5] = "5,y,1"
+    path = _write(tmp_path, "a,b,y\n" + "\n".join(rows) + "\n")
+    _, _, error = _both_readers(path)
+    assert error is not None

@@ -37,7 +37,7 @@ from .._progress import Progress
 from ..datasets import _csv_reader
 from ..datasets._csv import peek_columns
 from ..exceptions import CSVFormatError
-from ._files import read_table
+from ._files import read_checked, read_table
 from ._messages import UsageError
 
 VERSION = 1  # of the cache's layout: a new one ignores older caches
@@ -108,11 +108,14 @@ def training_table(args):
             )
             return _cached(layout, folder, _options(args, target), args.quiet)
         except _csv_reader.FastPathError:
-            pass  # the checking reader names the bad line, or reads the file
+            pass
         finally:
             if args.no_cache:  # POSIX keeps a removed file's map: no copy left
                 shutil.rmtree(folder, ignore_errors=True)
-    table = read_table(args.data, header=args.header, target=target)
+        # The checking reader names the bad line, or reads the file itself.
+        table = read_checked(args.data, header=args.header, target=target)
+    else:
+        table = read_table(args.data, header=args.header, target=target)
     table.scaler = table.progress = None
     return table
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..datasets import _csv_reader, load_csv
 from ..datasets._csv import peek_columns
+from ..datasets._csv_check import check_csv
 from ..exceptions import CSVFormatError, UntrustedModelError
 from ..io import load
 from ._messages import UsageError, print_warnings, short
@@ -24,6 +25,17 @@ def read_table(path, *, header="auto", target=None, columns=None):
         return load_csv(path, target=target, header=header, columns=columns)
     except (FileNotFoundError, CSVFormatError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def read_checked(path, *, header="auto", target=None, columns=None):
+    """:func:`read_table` after the fast reader failed: the checking reader's
+    error found in one pass with bounded memory (a large file), or the file
+    read whole by the checking reader when it has none."""
+    try:
+        check_csv(path, header=header, target=target, columns=columns)
+    except (FileNotFoundError, CSVFormatError) as exc:
+        raise UsageError(str(exc)) from None
+    return read_table(path, header=header, target=target, columns=columns)
 
 
 def table_blocks(path, *, header="auto", target=None, columns=None):
@@ -48,7 +60,7 @@ def table_blocks(path, *, header="auto", target=None, columns=None):
             raise _csv_reader.FastPathError("no data rows")
     except _csv_reader.FastPathError:
         # The checking reader names the bad line, or reads the file itself.
-        table = read_table(path, header=header, target=target, columns=columns)
+        table = read_checked(path, header=header, target=target, columns=columns)
         if done < table.data.shape[0]:
             yield table.data[done:]
 
@@ -81,7 +93,9 @@ def predicted_table(path, meta, predict, *, need_target=False, header="auto"):
             y = _csv_reader.parse_target(np.concatenate(cells), layout)
         return sum(map(len, results)), np.concatenate(results), y
     except _csv_reader.FastPathError:
-        table = read_for_model(path, meta, need_target=need_target, header=header)
+        table = read_for_model(
+            path, meta, need_target=need_target, header=header, read=read_checked
+        )
         return table.data.shape[0], predict(table.data), table.target
 
 

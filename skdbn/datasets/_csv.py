@@ -291,6 +291,11 @@ def load_csv(
         raise ValueError(f"dtype must be float32 or float64, got {dtype}.")
     bunch = _load_fast(path, target, header, delimiter, columns, dtype)
     if bunch is None:
+        from ._csv_check import check_csv  # the error, in bounded memory
+
+        check_csv(
+            path, target=target, header=header, delimiter=delimiter, columns=columns
+        )
         bunch = _load_checked(path, target, header, delimiter, columns)
         bunch.data = _as_dtype(bunch.data, dtype, path)
     return (bunch.data, bunch.target) if return_X_y else bunch
