@@ -219,12 +219,17 @@ def _structured_dtype(layout, dtype):
     return np.dtype(fields)
 
 
-def parse_block(text, layout, dtype):
-    """``(features, target cells or None)`` of one block of whole lines."""
+def parse_block(text, layout, dtype, out=None):
+    """``(features, target cells or None)`` of one block of whole lines; the
+    features are written to the first rows of ``out`` when given."""
     sdtype = _structured_dtype(layout, dtype)
     rows = _loadtxt(text, layout.delimiter, sdtype)
     starts = [int(name[1:]) for name in sdtype.names]
-    X = np.empty((rows.shape[0], len(layout.columns)), dtype=dtype)
+    if out is None:
+        out = np.empty((rows.shape[0], len(layout.columns)), dtype=dtype)
+    elif out.shape[0] < rows.shape[0]:  # pragma: no cover - lines counted
+        raise FastPathError("more rows than lines")
+    X = out[: rows.shape[0]]
     position = {j: i for i, j in enumerate(layout.columns)}
     for name, start in zip(sdtype.names, starts, strict=True):
         field = rows[name]
@@ -248,11 +253,13 @@ def parse_block(text, layout, dtype):
     raise AssertionError("the target column has a field")  # pragma: no cover
 
 
-def iter_blocks(layout, dtype, block_bytes=None):
-    """Yield ``(features, target cells, bytes read)`` block by block."""
-    dtype = np.dtype(dtype)
+def iter_blocks(layout, dtype, block_bytes=None, out=None):
+    """Yield ``(features, target cells, bytes read)`` block by block; with
+    ``out``, the features are written to its rows in turn (no copy)."""
+    dtype, n = np.dtype(dtype), 0
     for text in text_blocks(layout.path, layout.offset, block_bytes):
-        X, cells = parse_block(text, layout, dtype)
+        X, cells = parse_block(text, layout, dtype, None if out is None else out[n:])
+        n += X.shape[0]
         yield X, cells, len(text.encode("utf-8")) if not text.isascii() else len(text)
 
 
@@ -286,10 +293,7 @@ def read_all(layout, dtype, progress=None):
     """``(X, target cells)`` of the whole body, X filled in place."""
     X = np.empty((count_lines(layout.path, layout.offset), len(layout.columns)), dtype)
     cells, n, done = [], 0, 0
-    for block, block_cells, nbytes in iter_blocks(layout, dtype):
-        if n + block.shape[0] > X.shape[0]:  # pragma: no cover - counted above
-            raise FastPathError("more rows than lines")
-        X[n : n + block.shape[0]] = block
+    for block, block_cells, nbytes in iter_blocks(layout, dtype, out=X):
         n += block.shape[0]
         done += nbytes
         if block_cells is not None:
