@@ -66,15 +66,16 @@ def _detect_header(rows, header):
     )
 
 
-def _names_text_target(rows, target):
+def _names_text_target(first, target, cells_below):
     """Whether the first row is a header by its target cell, in 'auto' mode.
 
     A header of numbers (``400,410,420,species``) has no text above a number,
     but its target cell is: the given target name, or text found nowhere below
     it while every label below occurs at least twice. A class of one sample
     would be lost, not misread: a single-sample class cannot be learnt anyway.
+    ``cells_below(t)`` yields column ``t``'s cells of the rows below the first
+    (each reader reads them its own way; only when the rule needs them).
     """
-    first = rows[0][1]
     if isinstance(target, str) and not _INTEGER.fullmatch(target.strip()):
         return target in first
     try:
@@ -84,14 +85,10 @@ def _names_text_target(rows, target):
     if not -len(first) <= t < len(first):
         return False
     cell = first[t]
-    below = Counter(row[t] for _, row in rows[1:] if len(row) == len(first))
-    return (
-        cell != ""
-        and not _is_number(cell)
-        and bool(below)
-        and cell not in below
-        and min(below.values()) >= 2
-    )
+    if cell == "" or _is_number(cell):
+        return False
+    below = Counter(cells_below(t))
+    return bool(below) and cell not in below and min(below.values()) >= 2
 
 
 def _target_index(target, names, has_header, path):
@@ -175,7 +172,12 @@ def _open_table(path, header, delimiter, limit=None, target=None):
         raise CSVFormatError(f"{path} is empty.")
     has_header = _detect_header(rows, header)
     if header == "auto" and not has_header and target is not None:
-        has_header = _names_text_target(rows, target)
+        first = rows[0][1]
+        has_header = _names_text_target(
+            first,
+            target,
+            lambda t: (row[t] for _, row in rows[1:] if len(row) == len(first)),
+        )
     return rows, has_header
 
 
@@ -183,6 +185,32 @@ def peek_columns(path, *, header="auto", delimiter=None):
     """``(first row's cells, has_header)`` of a CSV file, from two rows only."""
     rows, has_header = _open_table(path, header, delimiter, limit=2)
     return rows[0][1], has_header
+
+
+def _names_and_target(first, has_header, target, path):
+    """``(column names, target index)`` of a table whose first row is ``first``:
+    the header's names, or x0, x1, ... around a column named 'target'."""
+    n = len(first)
+    names = first if has_header else [f"x{j}" for j in range(n)]
+    t = _target_index(target, names, has_header, path)
+    if t is not None and not has_header:
+        names = [f"x{j}" for j in range(n - 1)]
+        names.insert(t, "target")
+    return names, t
+
+
+def _feature_indices(columns, names, has_header, t, path):
+    """0-based indices of the feature columns: ``columns`` (names or indices),
+    or every column but the target (index ``t``) when None."""
+    if columns is None:
+        columns = [j for j in range(len(names)) if j != t]
+    else:
+        columns = _column_indices(columns, names, has_header, t, path)
+    if not columns:
+        raise CSVFormatError(
+            f"{path} has no feature column: its only column is the target."
+        )
+    return columns
 
 
 def _column_indices(columns, names, has_header, t, path):
@@ -350,21 +378,10 @@ def _load_checked(path, target, header, delimiter, columns):
     rows, has_header = _open_table(path, header, delimiter, target=target)
     first_line, first = rows[0]
     n_columns = len(first)
-    names = first if has_header else [f"x{j}" for j in range(n_columns)]
     data_rows = rows[1:] if has_header else rows
     _check_rectangular(data_rows, n_columns, first_line, path)
-    t = _target_index(target, names, has_header, path)
-    if t is not None and not has_header:
-        names = [f"x{j}" for j in range(n_columns - 1)]
-        names.insert(t, "target")
-    if columns is None:
-        columns = [j for j in range(n_columns) if j != t]
-    else:
-        columns = _column_indices(columns, names, has_header, t, path)
-    if not columns:
-        raise CSVFormatError(
-            f"{path} has no feature column: its only column is the target."
-        )
+    names, t = _names_and_target(first, has_header, target, path)
+    columns = _feature_indices(columns, names, has_header, t, path)
     cells = [[row[j] for j in columns] for _, row in data_rows]
     X = _to_float(cells, data_rows, columns, names, path, first_line)
     y = None if t is None else _read_target(data_rows, t, names, path)

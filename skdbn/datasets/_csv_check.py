@@ -9,7 +9,6 @@ returns None when the file has none: a file only the checking reader reads.
 """
 
 import csv
-from collections import Counter
 
 import numpy as np
 
@@ -60,9 +59,8 @@ def check_csv(path, *, target=-1, header="auto", delimiter=None, columns=None):
     if header == "auto" and not has_header and target is not None:
         has_header = _header_by_target(path, delimiter, first, target)
     n = len(first)
-    names = first if has_header else [f"x{j}" for j in range(n)]
     found = _Findings()
-    t, columns = _setup(found, target, names, has_header, columns, path)
+    names, t, columns = _setup(found, target, first, has_header, columns, path)
     state = _TargetState()
     block, n_rows = [], 0
     for line, row in _iter_rows(path, delimiter):
@@ -96,53 +94,29 @@ def _sniffed(path):
 
 def _header_by_target(path, delimiter, first, target):
     """``_csv._names_text_target`` over the whole target column, streamed."""
-    head = [(0, first)]
-    if isinstance(target, str) and not _csv._INTEGER.fullmatch(target.strip()):
-        return _csv._names_text_target(head, target)
-    below = Counter()
-    try:
-        t = int(target)
-    except (TypeError, ValueError):
-        return False
-    if not -len(first) <= t < len(first):
-        return False
-    rows = _iter_rows(path, delimiter)
-    next(rows)
-    below.update(row[t] for _, row in rows if len(row) == len(first))
-    cell = first[t]
-    return (
-        cell != ""
-        and not _csv._is_number(cell)
-        and bool(below)
-        and cell not in below
-        and min(below.values()) >= 2
-    )
+
+    def cells_below(t):
+        rows = _iter_rows(path, delimiter)
+        next(rows)
+        return (row[t] for _, row in rows if len(row) == len(first))
+
+    return _csv._names_text_target(first, target, cells_below)
 
 
-def _setup(found, target, names, has_header, columns, path):
-    """``(target index, feature indices)``; None for what has an error."""
+def _setup(found, target, first, has_header, columns, path):
+    """``(column names, target index, feature indices)`` of a table whose first
+    row is ``first``; None for what has an error."""
     try:
-        t = _csv._target_index(target, names, has_header, path)
+        names, t = _csv._names_and_target(first, has_header, target, path)
     except CSVFormatError as exc:
         found.add("setup", str(exc))
-        return None, None
-    if t is not None and not has_header:
-        names[:] = [f"x{j}" for j in range(len(names) - 1)]
-        names.insert(t, "target")
+        return first if has_header else [f"x{j}" for j in range(len(first))], None, None
     try:
-        if columns is None:
-            columns = [j for j in range(len(names)) if j != t]
-        else:
-            columns = _csv._column_indices(columns, names, has_header, t, path)
+        columns = _csv._feature_indices(columns, names, has_header, t, path)
     except CSVFormatError as exc:
         found.add("setup", str(exc))
-        return t, None
-    if not columns:
-        found.add(
-            "setup", f"{path} has no feature column: its only column is the target."
-        )
-        return t, None
-    return t, columns
+        return names, t, None
+    return names, t, columns
 
 
 def _ragged(path, line, row, first_line, n):

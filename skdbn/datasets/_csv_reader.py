@@ -15,7 +15,6 @@ correctly in Python.
 
 import io
 import warnings
-from collections import Counter
 
 import numpy as np
 
@@ -64,25 +63,16 @@ def open_layout(path, *, target=-1, header="auto", delimiter=None, columns=None)
         first_line, first = rows[0]
         n = len(first)
         delimiter = delimiter or _sniffed_delimiter(path)
-        ambiguous = header == "auto" and not has_header and target is not None
-        named = isinstance(target, str) and not _csv._INTEGER.fullmatch(target.strip())
-        if ambiguous and named:
-            has_header, ambiguous = target in first, False
-        if ambiguous:
-            has_header = _names_text_target(path, first, target, delimiter, rows)
-        names = first if has_header else [f"x{j}" for j in range(n)]
-        t = _csv._target_index(target, names, has_header, path)
-        if t is not None and not has_header:
-            names = [f"x{j}" for j in range(n - 1)]
-            names.insert(t, "target")
-        if columns is None:
-            columns = [j for j in range(n) if j != t]
-        else:
-            columns = _csv._column_indices(columns, names, has_header, t, path)
+        if header == "auto" and not has_header and target is not None:
+            # Two rows did not find a header: the whole target column decides.
+            cells = _target_cells(path, delimiter, rows[0][0], n)
+            has_header = _csv._names_text_target(first, target, cells)
+        names, t = _csv._names_and_target(first, has_header, target, path)
+        columns = _csv._feature_indices(columns, names, has_header, t, path)
     except (CSVFormatError, UnicodeDecodeError) as exc:
         raise FastPathError(str(exc)) from None
-    if not columns or len(set(columns)) < len(columns):
-        raise FastPathError("no feature column, or one twice")
+    if len(set(columns)) < len(columns):
+        raise FastPathError("a column asked for twice")
     offset = _body_offset(path, rows[0][0], has_header)
     return Layout(
         path=path,
@@ -125,24 +115,16 @@ def _body_offset(path, header_line, has_header):
     return offset
 
 
-def _names_text_target(path, first, target, delimiter, rows):
-    """``_csv._names_text_target`` on the whole target column, read by the C
-    parser (header 'auto', an integer target, no header found in two rows)."""
-    try:
-        t = int(target)
-    except (TypeError, ValueError):
-        return False
-    n = len(first)
-    if not -n <= t < n:
-        return False  # the checking reader words the error
-    cell = first[t]
-    if cell == "" or _csv._is_number(cell):
-        return False
-    below = Counter()
-    for text in text_blocks(path, _body_offset(path, rows[0][0], True)):
-        cells = _loadtxt(text, delimiter, np.dtype([("t", "O")]), usecols=[t % n])
-        below.update(_stripped(cells["t"]))
-    return bool(below) and cell not in below and min(below.values()) >= 2
+def _target_cells(path, delimiter, first_line, n):
+    """``cells_below(t)`` for :func:`_csv._names_text_target`: column ``t``'s
+    cells below the first row, read by the C parser block by block."""
+
+    def cells_below(t):
+        for text in text_blocks(path, _body_offset(path, first_line, True)):
+            cells = _loadtxt(text, delimiter, np.dtype([("t", "O")]), usecols=[t % n])
+            yield from _stripped(cells["t"])
+
+    return cells_below
 
 
 def text_blocks(path, offset, block_bytes=None):
