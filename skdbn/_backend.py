@@ -9,15 +9,16 @@ path *is* the NumPy code, with its buffers and its generator: same seeds, same
 bits, same speed. For a PyTorch tensor (CPU, CUDA, MPS) it returns a
 :class:`TorchOps`, the same functions with the same signatures on the tensor's
 device, writing into ``out=`` buffers as NumPy does (no per-batch allocation).
-Other Array API libraries (array-api-strict, CuPy) get :class:`ArrayAPIOps`,
-the same functions in the standard's terms, which emulates ``out=`` by
-assignment (correct, and slower).
+Other Array API libraries get :class:`ArrayAPIOps`, the same functions in the
+standard's terms, which emulates ``out=`` by assignment (correct, and slower);
+CuPy's :class:`CupyOps` adds CuPy's own generator.
 
 Random numbers: the Array API has no generator. :func:`make_generator` draws
 one seed from the estimator's ``RandomState`` (as the NumPy path always did)
 and seeds a NumPy ``SFC64`` generator for NumPy arrays, or a generator on the
-array's own device (``torch.Generator``; a NumPy generator for libraries without
-one, whose draws are copied to the device). A seed therefore reproduces a fit
+array's own device (``torch.Generator``, CuPy's ``Generator``; a NumPy generator
+for libraries without one, such as array-api-strict, whose draws are copied to
+the device). A seed therefore reproduces a fit
 per backend and device, not across them.
 
 The namespace is found with ``array_api_compat`` (public API only).
@@ -55,7 +56,12 @@ def ops(a):
 def _make_ops(a):
     if is_numpy(a):
         return np
-    cls = TorchOps if array_api_compat.is_torch_array(a) else ArrayAPIOps
+    if array_api_compat.is_torch_array(a):
+        cls = TorchOps
+    elif array_api_compat.is_cupy_array(a):
+        cls = CupyOps
+    else:
+        cls = ArrayAPIOps
     return cls(array_api_compat.array_namespace(a), array_api_compat.device(a))
 
 
@@ -399,6 +405,31 @@ class ArrayAPIOps:
         return self._into(out, keep * (1 / (1 - rate)))
 
 
+class CupyOps(ArrayAPIOps):
+    """:class:`ArrayAPIOps` for CuPy, with CuPy's own generator on the array's
+    GPU: random numbers are drawn there, never copied from the host."""
+
+    def generator(self, seed):
+        import cupy
+
+        state = int(np.random.SeedSequence(seed).generate_state(1)[0])
+        with self.device:  # a cupy.cuda.Device: the generator's state lives there
+            return cupy.random.default_rng(state)
+
+    def uniform(self, generator, shape, signed=False):
+        with self.device:
+            values = generator.random(shape, dtype=np.float32)
+        if signed:
+            values *= 2
+            values -= 1
+        return values
+
+    def standard_normal(self, generator, out):
+        with self.device:
+            values = generator.standard_normal(tuple(out.shape), dtype=np.float32)
+        return self._into(out, values)
+
+
 class TorchOps(ArrayAPIOps):
     """:class:`ArrayAPIOps` for PyTorch: native ``out=`` buffers, a device generator."""
 
@@ -603,6 +634,8 @@ class _Mover:
             return gen  # already NumPy's
         if isinstance(gen, np.random.Generator):
             seed = gen.integers(2**31 - 1, size=4)
+        elif type(gen).__module__.startswith("cupy"):
+            seed = to_numpy(gen.integers(2**31 - 1, size=4))
         else:  # a torch generator
             import torch
 
@@ -624,7 +657,8 @@ def _is_generator(value):
     if isinstance(value, np.random.Generator):
         return True
     kind = type(value)
-    return kind.__module__.startswith("torch") and kind.__name__ == "Generator"
+    library = kind.__module__.partition(".")[0]
+    return library in ("torch", "cupy") and kind.__name__ == "Generator"
 
 
 def on_device(estimator):

@@ -434,3 +434,55 @@ def test_sample_weights_flow_through_the_device(digits, est):
     )
     assert all(isinstance(W, torch.Tensor) for W in arrays)
     assert all(bool(torch.isfinite(W).all()) for W in arrays)
+
+
+def test_cupy_draws_come_from_cupys_generator_on_the_arrays_gpu(monkeypatch):
+    # No CuPy (nor a GPU) here: a stand-in module and device record that CuPy
+    # arrays draw with CuPy's generator, inside the array's device context,
+    # and return the draws without passing through NumPy's generator.
+    import types
+
+    strict = pytest.importorskip("array_api_strict")
+    entered, seeds = [], []
+
+    class Device:
+        def __enter__(self):
+            entered.append(True)
+
+        def __exit__(self, *exc):
+            entered.pop()
+
+    class Generator:  # cupy.random.Generator's methods skdbn calls
+        def __init__(self, state):
+            seeds.append(state)
+            self.rng = np.random.default_rng(state)
+
+        def random(self, shape, dtype):
+            assert entered, "drawn outside the array's device"
+            return strict.asarray(self.rng.random(shape, dtype=dtype))
+
+        def standard_normal(self, shape, dtype):
+            assert entered, "drawn outside the array's device"
+            return strict.asarray(self.rng.standard_normal(shape, dtype=dtype))
+
+        def integers(self, high, size):
+            return strict.asarray(self.rng.integers(high, size=size))
+
+    Generator.__module__ = "cupy.random._generator_api"
+    cupy = types.ModuleType("cupy")
+    cupy.random = types.SimpleNamespace(default_rng=Generator)
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
+    monkeypatch.setattr(_random, "uniform", None)  # NumPy's draws must not run
+    ops = _backend.CupyOps(strict, Device())
+    gen = _backend.make_generator(ops, np.random.RandomState(0))
+    assert isinstance(gen, Generator) and len(seeds) == 1
+    U = ops.uniform(gen, (50, 4))
+    assert U.dtype == strict.float32 and float(strict.min(U)) >= 0
+    assert float(strict.max(U)) < 1
+    assert float(strict.min(ops.uniform(gen, (50, 4), signed=True))) < 0
+    P = strict.full((50, 4), 0.5, dtype=strict.float32)
+    states = ops.bernoulli(P, gen, out=strict.empty((50, 4), dtype=strict.float32))
+    assert 0 < float(strict.mean(states)) < 1
+    noise = ops.standard_normal(gen, strict.empty((50, 4), dtype=strict.float32))
+    assert abs(float(strict.mean(noise))) < 0.5
+    assert _backend._is_generator(gen)  # to_device reseeds it, as torch's
