@@ -438,6 +438,7 @@ class TorchOps(ArrayAPIOps):
         import torch
 
         self.torch = torch
+        self._constants = {}
         self._arithmetic = {
             "multiply": torch.mul,
             "add": torch.add,
@@ -460,13 +461,27 @@ class TorchOps(ArrayAPIOps):
                 out = t.neg(b, out=out)
                 out += a
                 return out
-            a, b = b, a
+            if name == "divide":
+                out = t.reciprocal(b, out=out)
+                out *= a
+                return out
+            a, b = b, a  # the others are commutative: the tensor first
         fn = self._arithmetic.get(name)
         if fn is None:
             fn = getattr(t, name)
             if isinstance(b, int | float):
-                b = t.tensor(b, dtype=a.dtype, device=a.device)
+                b = self._constant(b, a)
         return fn(a, b) if out is None else fn(a, b, out=out)
+
+    def _constant(self, value, like):
+        """``value`` as a 0-d tensor of ``like``'s dtype on this device, made
+        once: a new one per call would be a host-to-device copy per batch."""
+        key = (value, like.dtype)
+        found = self._constants.get(key)
+        if found is None:
+            found = self.torch.tensor(value, dtype=like.dtype, device=like.device)
+            self._constants[key] = found
+        return found
 
     def less(self, a, b, out=None):
         return self.torch.lt(a, b) if out is None else self.torch.lt(a, b, out=out)

@@ -834,6 +834,11 @@ def fit_rbm(
         monitor = (X, rows[:n_val], order[:n_val])
     if sample_weight is not None:
         sample_weight = _training_weights(sample_weight, rows, monitor)
+        if monitor is not None:
+            # Monitor training rows that count: a row of weight zero adds nothing
+            # to a weighted mean, and rows that all weigh zero leave it undefined.
+            counted = rows[to_numpy(sample_weight)[rows] > 0]
+            monitor = (X, counted[: len(monitor[1])], monitor[2])
     n_rows = X.shape[0] if rows is None else len(rows)
     options["batch_size"], n_iter, options["learning_rate"] = resolve_auto(
         n_rows,

@@ -156,7 +156,8 @@ def test_backprop_gradients_match_numpy(output, hidden):
         lambda p: _optimizers.Adam(p, 0.01),
     ],
 )
-def test_optimiser_steps_match_numpy(make):
+@pytest.mark.parametrize("l1", [0.0, 0.05])  # with the L1 proximal step
+def test_optimiser_steps_match_numpy(make, l1):
     rng = np.random.RandomState(2)
     start = [rng.rand(4, 3).astype(np.float32), rng.rand(3).astype(np.float32)]
     grads = [[rng.rand(*p.shape).astype(np.float32) for p in start] for _ in range(3)]
@@ -166,6 +167,8 @@ def test_optimiser_steps_match_numpy(make):
         optimizer = make(params)
         for step in grads:
             optimizer.update_params(params, [convert(g.copy()) for g in step])
+            if l1:
+                optimizer.soft_threshold(params, 1, l1)
         ends.append([_backend.to_numpy(p) for p in params])
     for p_np, p_t in zip(*ends, strict=True):
         assert_allclose(p_t, p_np, rtol=1e-6, atol=1e-7)
@@ -434,6 +437,15 @@ def test_sample_weights_flow_through_the_device(digits, est):
     )
     assert all(isinstance(W, torch.Tensor) for W in arrays)
     assert all(bool(torch.isfinite(W).all()) for W in arrays)
+
+
+def test_torch_scalar_first_operands_keep_their_order():
+    xp = _backend.ops(_t(np.ones(1, dtype=np.float32)))
+    b = _t(np.array([2.0, 4.0], dtype=np.float32))
+    assert xp.divide(1.0, b, out=torch.empty(2)).tolist() == [0.5, 0.25]
+    assert xp.subtract(1.0, b).tolist() == [-1.0, -3.0]
+    assert xp.maximum(3.0, b).tolist() == [3.0, 4.0]
+    assert xp.minimum(b, 3.0).tolist() == [2.0, 3.0]
 
 
 def test_cupy_draws_come_from_cupys_generator_on_the_arrays_gpu(monkeypatch):

@@ -295,6 +295,21 @@ def test_a_held_out_part_without_weight_is_refused(digits):
         )
 
 
+def test_monitored_training_rows_are_rows_that_count(digits):
+    # The training rows whose free energy is monitored used to be the first of
+    # the split whatever their weight: all of weight zero divided by zero.
+    X, _ = digits
+    order = np.random.RandomState(0).permutation(len(X))
+    n_val = round(0.3 * len(X))
+    w = np.ones(len(X))
+    w[order[n_val:][:n_val]] = 0  # the split's first training rows weigh nothing
+    params = dict(n_components=8, n_iter=2, validation_fraction=0.3, random_state=0)
+    rbm = RBMTransformer(**params).fit(X, sample_weight=w)
+    counted = order[n_val:][w[order[n_val:]] > 0][:n_val]
+    F = rbm.free_energy(X)
+    assert_allclose(rbm.train_free_energy_[-1], F[counted].mean(), rtol=1e-6)
+
+
 def test_monitored_free_energies_are_weighted(digits, deterministic_draws):
     X, _ = digits
     w = _weights(len(X))
