@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import subprocess
 import sys
 
 import numpy as np
@@ -21,16 +22,18 @@ def restart_with_array_api(args):
     env = {**os.environ, "SCIPY_ARRAY_API": "1"}
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, "-m", "skdbn", *sys.argv[1:]], env)
+    command = [sys.executable, "-m", "skdbn", *sys.argv[1:]]
+    if os.name != "posix":  # Windows' execve returns at once: keep the exit code
+        raise SystemExit(subprocess.run(command, env=env).returncode)
+    os.execve(sys.executable, command, env)
 
 
-def device_data(device, X):
-    """``(X, context)``: X as a PyTorch tensor on ``device`` and scikit-learn's
-    array API dispatch to train in, or X itself and no context (``device``
-    None). A UsageError says what is missing: PyTorch, the device, or SciPy's
-    Array API switch."""
+def check_device(device):
+    """The ``torch`` module when ``device`` can be trained on (None without
+    ``--device``); otherwise a UsageError saying what is missing: PyTorch, the
+    device, or SciPy's Array API switch. Called before the data are read."""
     if device is None:
-        return X, contextlib.nullcontext()
+        return None
     try:
         import torch
     except ImportError:
@@ -52,8 +55,25 @@ def device_data(device, X):
             "when it starts: set SCIPY_ARRAY_API=1 before importing SciPy (the "
             "skdbn command does so itself)."
         )
+    return torch
+
+
+def device_data(device, X):
+    """``(X, context)``: X as a PyTorch tensor on ``device`` and scikit-learn's
+    array API dispatch to train in, or X itself and no context (``device``
+    None). The whole table moves to the device: one that does not fit there is
+    a UsageError."""
+    torch = check_device(device)
+    if torch is None:
+        return X, contextlib.nullcontext()
     import sklearn
 
     dtype = torch.float32 if device == "mps" else None  # MPS has no float64
-    tensor = torch.asarray(np.ascontiguousarray(X), dtype=dtype, device=device)
+    try:
+        tensor = torch.asarray(np.ascontiguousarray(X), dtype=dtype, device=device)
+    except (getattr(torch, "OutOfMemoryError", MemoryError), MemoryError):
+        raise UsageError(
+            f"--device {device}: the data ({X.nbytes / 2**30:.1f} GiB) do not fit "
+            "in its memory; leave out --device to train from the file with NumPy."
+        ) from None
     return tensor, sklearn.config_context(array_api_dispatch=True)

@@ -26,7 +26,7 @@ from .._progress import Progress, planned_epochs, rbm_epochs
 from .._training import stop_after_interruption
 from ..io import save
 from ._cache import install_scaler, memory_size, prescaled, training_table
-from ._device import device_data
+from ._device import check_device, device_data
 from ._files import check_output_folder
 from ._messages import (
     EXIT_DEGENERATE,
@@ -187,6 +187,7 @@ def _add_cache_options(fit):
 def run(args):
     output = Path(args.output or Path(args.data).with_suffix(".skops").name)
     check_output_folder(output)
+    check_device(args.device)  # before a long read of the data
     table = training_table(args)
     task = _checked_task(table, args)
     model = prescaled(_build_model(args, task, table.data.shape[1]), table)
