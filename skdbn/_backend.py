@@ -25,6 +25,7 @@ The namespace is found with ``array_api_compat`` (public API only).
 """
 
 import math
+import threading
 
 import array_api_compat
 import numpy as np
@@ -213,7 +214,6 @@ class ArrayAPIOps:
     def __init__(self, namespace, device):
         self.xp, self.device = namespace, device
         self.float32, self.float64 = namespace.float32, namespace.float64
-        self._buffers = {}
 
     def __repr__(self):
         return f"{type(self).__name__}({self.xp.__name__}, device={self.device!r})"
@@ -439,6 +439,7 @@ class TorchOps(ArrayAPIOps):
 
         self.torch = torch
         self._constants = {}
+        self._local = threading.local()
         self._arithmetic = {
             "multiply": torch.mul,
             "add": torch.add,
@@ -519,16 +520,18 @@ class TorchOps(ArrayAPIOps):
             return self.torch.index_select(X, 0, indices)
         return self.torch.index_select(X, 0, indices, out=out)
 
-    def _buffer(self, shape):
-        buf = self._buffers.get(shape)
-        if buf is None:
-            buf = self._buffers[shape] = self.torch.empty(
-                shape, dtype=self.float32, device=self.device
-            )
-        return buf
+    def _noise(self, size):
+        """A float32 scratch vector of ``size`` on this device, for the uniforms
+        that a draw consumes at once: one per thread (concurrent fits do not
+        share it), grown to the largest size asked instead of one per shape."""
+        buf = getattr(self._local, "noise", None)
+        if buf is None or buf.numel() < size:
+            buf = self.torch.empty(size, dtype=self.float32, device=self.device)
+            self._local.noise = buf
+        return buf[:size]
 
     def uniform(self, generator, shape, signed=False):
-        buf = self._buffer((math.prod(shape),))
+        buf = self._noise(math.prod(shape))
         self.torch.rand(buf.shape, generator=generator, out=buf)
         out = buf.view(shape)
         if signed:

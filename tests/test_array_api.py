@@ -448,6 +448,22 @@ def test_torch_scalar_first_operands_keep_their_order():
     assert xp.minimum(b, 3.0).tolist() == [2.0, 3.0]
 
 
+def test_torch_noise_scratch_is_one_per_thread_grown_not_one_per_shape():
+    import threading
+
+    xp = _backend.ops(_t(np.ones(1, dtype=np.float32)))
+    gen = xp.generator(np.arange(4))
+    big = xp.uniform(gen, (30, 4))
+    small = xp.uniform(gen, (5, 3))
+    assert small.shape == (5, 3) and small.data_ptr() == big.data_ptr()
+    assert xp._noise(200).numel() == 200 and xp.uniform(gen, (3, 2)).shape == (3, 2)
+    other = []
+    thread = threading.Thread(target=lambda: other.append(xp.uniform(gen, (5, 3))))
+    thread.start()
+    thread.join()
+    assert other[0].data_ptr() != xp.uniform(gen, (5, 3)).data_ptr()
+
+
 def test_cupy_draws_come_from_cupys_generator_on_the_arrays_gpu(monkeypatch):
     # No CuPy (nor a GPU) here: a stand-in module and device record that CuPy
     # arrays draw with CuPy's generator, inside the array's device context,
