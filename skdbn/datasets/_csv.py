@@ -19,18 +19,26 @@ def _is_number(text):
     return True
 
 
+SNIFF_BYTES = 8192  # the text the delimiter is detected from
+
+
+def sniff_delimiter(sample):
+    """The delimiter of a CSV file whose first ``SNIFF_BYTES`` are ``sample``
+    (comma, semicolon or tab; comma when it cannot tell)."""
+    try:
+        return csv.Sniffer().sniff(sample, ",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
 def _read_rows(path, delimiter, limit=None):
     """The non-empty rows as ``(line number, stripped cells)``; the first
     ``limit`` of them when given."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            sample = f.read(8192)
-            f.seek(0)
             if delimiter is None:
-                try:
-                    delimiter = csv.Sniffer().sniff(sample, ",;\t").delimiter
-                except csv.Error:
-                    delimiter = ","
+                delimiter = sniff_delimiter(f.read(SNIFF_BYTES))
+                f.seek(0)
             reader = csv.reader(f, delimiter=delimiter, skipinitialspace=True)
             rows = []
             for row in reader:

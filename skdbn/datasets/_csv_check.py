@@ -85,11 +85,7 @@ def check_csv(path, *, target=-1, header="auto", delimiter=None, columns=None):
 
 def _sniffed(path):
     with open(path, newline="", encoding="utf-8-sig") as f:
-        sample = f.read(8192)
-    try:
-        return csv.Sniffer().sniff(sample, ",;\t").delimiter
-    except csv.Error:
-        return ","
+        return _csv.sniff_delimiter(f.read(_csv.SNIFF_BYTES))
 
 
 def _header_by_target(path, delimiter, first, target):

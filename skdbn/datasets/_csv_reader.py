@@ -89,16 +89,11 @@ def open_layout(path, *, target=-1, header="auto", delimiter=None, columns=None)
 
 def _sniffed_delimiter(path):
     """The delimiter ``_csv._read_rows`` detects (from the first 8 KiB)."""
-    import csv
-
     with open(path, newline="", encoding="utf-8-sig") as f:
-        sample = f.read(8192)
+        sample = f.read(_csv.SNIFF_BYTES)
     if "\r" in sample.replace("\r\n", ""):
         raise FastPathError("line breaks other than \\n and \\r\\n")
-    try:
-        return csv.Sniffer().sniff(sample, ",;\t").delimiter
-    except csv.Error:
-        return ","
+    return _csv.sniff_delimiter(sample)
 
 
 def _body_offset(path, header_line, has_header):
