@@ -37,7 +37,7 @@ import numpy as np
 
 from . import _outofcore, _random, _training
 from ._activations import log_sigmoid, sigmoid, softplus_sum
-from ._backend import make_generator, ops, to_namespace, to_numpy
+from ._backend import host_dtype, make_generator, ops, to_namespace, to_numpy
 from ._callsite import user_stacklevel
 from ._linalg import add_outer, axpy, dot
 from ._optimizers import SGD
@@ -203,9 +203,8 @@ def init_params(
     """
     n_components = int(n_components)  # not a NumPy integer or a bool
     xp = ops(X)
-    dtype = X.dtype if dtype is None else dtype
-    if xp is not np:  # drawn on the host once: every backend starts equal
-        dtype = np.float32 if X.dtype == xp.float32 else np.float64
+    # Drawn on the host, once: every backend starts from the same weights.
+    dtype = host_dtype(X) if dtype is None else dtype
     W = rng.normal(0.0, 0.01, (n_components, X.shape[1])).astype(dtype)
     a = marginal_visible_biases(
         X, visible_units, rows=rows, sample_weight=sample_weight

@@ -22,7 +22,7 @@ import tempfile
 import numpy as np
 import scipy.sparse as sp
 
-from ._backend import all_finite, ops
+from ._backend import all_finite, host_dtype, ops
 
 BLOCK_BYTES = 16 * 2**20  # rows scanned between two releases
 # Rows gathered between two releases. Touching one row can map a whole page-cache
@@ -69,11 +69,7 @@ def row_blocks(X, block_bytes=None, width=0, rows=None):
     """
     block_bytes = block_bytes or BLOCK_BYTES
     mapping = file_mapping(X)
-    itemsize = (
-        X.dtype.itemsize
-        if isinstance(X.dtype, np.dtype)
-        else np.dtype(str(X.dtype).rpartition(".")[2]).itemsize  # torch.float32
-    )
+    itemsize = host_dtype(X).itemsize
     per_row = int(np.prod(X.shape[1:], dtype=np.int64))
     if sp.issparse(X):  # a block holds its non-zeros (value and index each)
         per_row = min(per_row, 2 * -(-X.nnz // max(X.shape[0], 1)))

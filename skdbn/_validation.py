@@ -24,7 +24,7 @@ from sklearn.utils.validation import validate_data
 
 from . import _outofcore
 from ._backend import astype as _astype
-from ._backend import namespace_name, ops, same_namespace
+from ._backend import host_dtype, namespace_name, ops, same_namespace
 from ._callsite import user_stacklevel
 from .exceptions import DeviceError
 
@@ -351,7 +351,8 @@ def check_visible_range(estimator, X, units=None):
     if (X.nnz if sp.issparse(X) else X.size) == 0:
         return
     lo, hi = _outofcore.value_range(X)
-    slack = 16 * np.finfo(np.float32 if "32" in str(X.dtype) else np.float64).eps
+    single = host_dtype(X) == np.float32
+    slack = 16 * np.finfo(np.float32 if single else np.float64).eps
     if lo < -slack or hi > 1 + slack:
         warnings.warn(
             f"{type(estimator).__name__} with visible_units='bernoulli' expects "
