@@ -294,9 +294,15 @@ class _EpochRunner:
         self._X_buf = None
         gathered = self.shuffle or self._by_index or self._mapping is not None
         self.xp = xp = ops(X)
-        if xp is not np:  # the batch order goes to the device once per epoch
-            self._X_buf = xp.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self._y_buf = self._sw_buf = None
+        if xp is not np and gathered:  # batch order to the device once per epoch
             self._device_order = xp.asarray(self.order)
+            self._X_buf, self._y_buf, self._sw_buf = (
+                None
+                if a is None
+                else xp.empty((batch_size, *a.shape[1:]), dtype=a.dtype)
+                for a in (X, y, sample_weight)
+            )
         elif isinstance(X, np.ndarray) and gathered:
             self._X_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
 
@@ -316,12 +322,21 @@ class _EpochRunner:
         return Xb, yb, swb
 
     def _device_batch(self, batch):
-        """A mini-batch gathered on the device, into the batch buffer."""
-        xp, idx = self.xp, self._device_order[batch]
-        Xb = xp.take(self.X, idx, out=self._X_buf[: idx.shape[0], ...])
-        yb = None if self.y is None else xp.take(self.y, idx)
-        swb = None if self.sw is None else xp.take(self.sw, idx)
-        return Xb, yb, swb
+        """A mini-batch on the device: views in order, else gathered into the
+        batch buffers."""
+        if self._X_buf is None:  # in order: slices, nothing copied
+            return tuple(
+                None if a is None else a[batch, ...] for a in (self.X, self.y, self.sw)
+            )
+        idx = self._device_order[batch]
+        return tuple(
+            None if a is None else self.xp.take(a, idx, out=buf[: idx.shape[0], ...])
+            for a, buf in (
+                (self.X, self._X_buf),
+                (self.y, self._y_buf),
+                (self.sw, self._sw_buf),
+            )
+        )
 
     def run(self, objective, optimizer):
         """Return the epoch's mean loss and the max-norm of its mean gradient."""

@@ -448,6 +448,21 @@ def test_torch_scalar_first_operands_keep_their_order():
     assert xp.minimum(b, 3.0).tolist() == [2.0, 3.0]
 
 
+def test_device_batches_in_order_are_views_and_shuffled_ones_reuse_buffers():
+    from skdbn import _training
+
+    X, y = _t(np.ones((30, 4), dtype=np.float32)), _t(np.arange(30.0))
+    rng = np.random.RandomState(0)
+    in_order = _training._EpochRunner(X, y, None, 10, False, rng, False)
+    Xb, yb, swb = in_order._batch(slice(10, 20))
+    assert Xb.data_ptr() == X[10].data_ptr() and yb.data_ptr() == y[10].data_ptr()
+    shuffled = _training._EpochRunner(X, y, None, 10, True, rng, False)
+    first = shuffled._batch(slice(0, 10))
+    second = shuffled._batch(slice(10, 20))
+    assert [a.data_ptr() for a in first[:2]] == [a.data_ptr() for a in second[:2]]
+    assert first[2] is None
+
+
 def test_torch_noise_scratch_is_one_per_thread_grown_not_one_per_shape():
     import threading
 
